@@ -1,0 +1,73 @@
+{#- Defensive casts from text: NULL when the text does not parse, never an
+    error, so one bad cell cannot fail a build. DuckDB and Spark have
+    try_cast; elsewhere (Postgres) the text must match the type's pattern
+    first. -#}
+
+{% macro parse_text(expression, kind) %}
+    {{ return(adapter.dispatch('parse_text', 'rpm')(expression, kind)) }}
+{% endmacro %}
+
+
+{% macro sql_type(kind) %}
+    {#- The typed column for each contract type. -#}
+    {%- set types = {
+        'date': 'date',
+        'timestamp': 'timestamp',
+        'decimal': 'decimal(18, 4)',
+        'rate': 'decimal(18, 10)',
+        'integer': 'bigint',
+        'text': dbt.type_string(),
+        'code': dbt.type_string(),
+    } -%}
+    {{ return(types[kind]) }}
+{% endmacro %}
+
+
+{% macro duckdb__parse_text(expression, kind) %}
+    {%- if kind == 'date' -%}
+        {#- ISO dates only: a timestamp or a locale format is not a date. -#}
+        case
+            when regexp_full_match({{ expression }}, '\d{4}-\d{2}-\d{2}')
+                then try_cast({{ expression }} as date)
+        end
+    {%- elif kind == 'integer' -%}
+        case
+            when regexp_full_match({{ expression }}, '[+-]?\d+')
+                then try_cast({{ expression }} as bigint)
+        end
+    {%- elif kind in ('decimal', 'rate') -%}
+        case
+            when regexp_full_match({{ expression }}, '[+-]?(\d+\.?\d*|\.\d+)')
+                then try_cast({{ expression }} as {{ rpm.sql_type(kind) }})
+        end
+    {%- else -%}
+        try_cast({{ expression }} as {{ rpm.sql_type(kind) }})
+    {%- endif -%}
+{% endmacro %}
+
+
+{% macro default__parse_text(expression, kind) %}
+    {%- set patterns = {
+        'date': '^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$',
+        'timestamp': '^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])([T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?)?$',
+        'integer': '^[+-]?\d{1,18}$',
+        'decimal': '^[+-]?(\d{1,14}\.?\d*|\.\d+)$',
+        'rate': '^[+-]?(\d{1,8}\.?\d*|\.\d+)$',
+    } -%}
+    case
+        when {{ expression }} ~ '{{ patterns[kind] }}'
+            then cast({{ expression }} as {{ rpm.sql_type(kind) }})
+    end
+{% endmacro %}
+
+
+{% macro type_double() %}
+    {#- Reporting-currency amounts and FX rates: IEEE double (DECISIONS.md). -#}
+    {{ return(adapter.dispatch('type_double', 'rpm')()) }}
+{% endmacro %}
+
+{% macro default__type_double() %}double precision{% endmacro %}
+
+{% macro duckdb__type_double() %}double{% endmacro %}
+
+{% macro spark__type_double() %}double{% endmacro %}

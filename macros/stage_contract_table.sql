@@ -1,0 +1,243 @@
+{#- One raw contract table -> one row per raw row, typed, checked and
+    de-duplicated, with its fate in row_status:
+      staged       the row goes on to staging
+      collapsed    an exact duplicate of an earlier raw row (same content
+                   after trimming and case normalisation)
+      superseded   an older version of a key (version_column, e.g.
+                   source_updated_at), a newer one exists
+      quarantined  quarantine_reason says why: the first failing check in
+                   contract column order (missing_required_value,
+                   unparseable_*, unknown_code, negative_amount,
+                   out_of_range), then the table's extra_checks, then
+                   conflicting_duplicate (same key, different content, no
+                   newer version to prefer)
+    Every raw row appears exactly once, so the row accounting adds up.
+
+    extra_checks: [{'condition': sql on typed columns, 'reason': code,
+                    'column': contract column}] for checks the metadata cannot
+    express (sign by document type, due before document date). -#}
+
+{% macro stage_contract_table(table_name, extra_checks=[]) %}
+    {%- if not execute -%}
+        {#- Parsing: the graph (and so the contract) is not known yet; declare
+            what the compiled SQL will read. -#}
+        -- depends_on: {{ source('erp', table_name) }}, {{ ref('code_sets') }},
+        -- {{ ref('iso_currencies') }}, {{ ref('iso_countries') }}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set columns = rpm.contract_columns(table_name) -%}
+    {%- set table_meta = rpm.contract_meta(rpm.contract_table(table_name)) -%}
+    {%- set key_columns = table_meta['primary_key'] -%}
+    {%- set version_column = table_meta.get('version_column') -%}
+    {%- set checks = rpm.contract_checks(columns) + extra_checks -%}
+
+with
+
+source as (
+
+    select * from {{ source('erp', table_name) }}
+
+),
+
+cleaned as (
+
+    select
+        _raw_row_id,
+        {%- for column in columns %}
+        {{ rpm.clean_text(column) }} as {{ column.name }}__text{{ ',' if not loop.last }}
+        {%- endfor %}
+    from source
+
+),
+
+typed as (
+
+    select
+        _raw_row_id,
+        {%- for column in columns %}
+        {{ column.name }}__text,
+        {%- if column.get('type', 'text') in ('text', 'code') %}
+        {{ column.name }}__text as {{ column.name }},
+        {%- else %}
+        {{ rpm.parse_text(column.name ~ '__text', column.get('sql_kind', column.type)) }}
+            as {{ column.name }},
+        {%- endif %}
+        {%- endfor %}
+        {{ rpm.text_key(key_columns) }} as record_key,
+        {{ dbt.hash(rpm.text_key(columns | map(attribute='name') | list, null_marker=true)) }}
+            as row_hash
+    from cleaned
+
+),
+
+checked as (
+
+    select
+        *,
+        {{ rpm.first_failure(checks, 'reason') }} as quarantine_reason,
+        {{ rpm.first_failure(checks, 'column') }} as quarantine_column,
+        {{ rpm.first_failure(checks, 'value') }} as quarantine_value,
+        row_number() over (
+            partition by row_hash order by _raw_row_id
+        ) > 1 as is_exact_duplicate
+    from typed
+
+),
+
+candidate_versions as (
+
+    {#- Rows that passed their own checks compete for their key. -#}
+    select
+        _raw_row_id,
+        {%- if version_column %}
+        {{ version_column }} < max({{ version_column }}) over (
+            partition by record_key
+        ) as is_older_version,
+        count(*) over (
+            partition by record_key, {{ version_column }}
+        ) > 1 as is_conflicting
+        {%- else %}
+        false as is_older_version,
+        count(*) over (partition by record_key) > 1 as is_conflicting
+        {%- endif %}
+    from checked
+    where not is_exact_duplicate and quarantine_reason is null
+
+),
+
+final as (
+
+    select
+        checked._raw_row_id,
+        checked.record_key,
+        {%- for column in columns %}
+        checked.{{ column.name }},
+        {%- endfor %}
+        case
+            when checked.is_exact_duplicate then 'collapsed'
+            when checked.quarantine_reason is not null then 'quarantined'
+            when candidate_versions.is_older_version then 'superseded'
+            when candidate_versions.is_conflicting then 'quarantined'
+            else 'staged'
+        end as row_status,
+        case
+            when checked.is_exact_duplicate then null
+            when checked.quarantine_reason is not null
+                then checked.quarantine_reason
+            when candidate_versions.is_older_version then null
+            when candidate_versions.is_conflicting
+                then 'conflicting_duplicate'
+        end as quarantine_reason,
+        case
+            when checked.is_exact_duplicate then null
+            when checked.quarantine_reason is not null
+                then checked.quarantine_column
+            when candidate_versions.is_older_version then null
+            when candidate_versions.is_conflicting
+                then '{{ key_columns | join("|") }}'
+        end as quarantine_column,
+        case
+            when checked.is_exact_duplicate then null
+            when checked.quarantine_reason is not null
+                then checked.quarantine_value
+            when candidate_versions.is_older_version then null
+            when candidate_versions.is_conflicting then checked.record_key
+        end as quarantine_value
+    from checked
+    left join candidate_versions
+        on checked._raw_row_id = candidate_versions._raw_row_id
+
+)
+
+select * from final
+{%- endmacro %}
+
+
+{% macro clean_text(column) %}
+    {#- Trim; empty is NULL; codes in their canonical case. -#}
+    {%- set trimmed = "nullif(trim(" ~ column.name ~ "), '')" -%}
+    {%- if column.get('case') == 'upper' -%}
+        upper({{ trimmed }})
+    {%- elif column.get('case') == 'lower' -%}
+        lower({{ trimmed }})
+    {%- else -%}
+        {{ trimmed }}
+    {%- endif -%}
+{% endmacro %}
+
+
+{% macro text_key(names, null_marker=false) %}
+    {#- name1__text || '|' || name2__text ...; NULL parts as '' (or a marker
+        that no cell holds, for hashing whole rows). -#}
+    {%- set parts = [] -%}
+    {%- for name in names -%}
+        {%- if not loop.first -%}{%- do parts.append("'|'") -%}{%- endif -%}
+        {%- do parts.append(
+            "coalesce(" ~ name ~ "__text, '" ~ ('\\N' if null_marker else '') ~ "')") -%}
+    {%- endfor -%}
+    {{ dbt.concat(parts) }}
+{% endmacro %}
+
+
+{% macro contract_checks(columns) %}
+    {#- The single-row checks the contract metadata implies, in column order. -#}
+    {%- set checks = [] -%}
+    {%- for column in columns -%}
+        {%- set name = column.name -%}
+        {%- set kind = column.get('type', 'text') -%}
+        {%- if column.get('required') -%}
+            {%- do checks.append({'condition': name ~ '__text is null',
+                'reason': 'missing_required_value', 'column': name}) -%}
+        {%- endif -%}
+        {%- if kind in ('date', 'timestamp') -%}
+            {%- do checks.append({
+                'condition': name ~ '__text is not null and ' ~ name ~ ' is null',
+                'reason': 'unparseable_date', 'column': name}) -%}
+        {%- elif kind in ('decimal', 'integer') -%}
+            {%- do checks.append({
+                'condition': name ~ '__text is not null and ' ~ name ~ ' is null',
+                'reason': 'unparseable_number', 'column': name}) -%}
+        {%- elif kind == 'code' -%}
+            {%- do checks.append({
+                'condition': name ~ '__text not in (' ~ rpm.code_set_query(column.code_set) ~ ')',
+                'reason': 'unknown_code', 'column': name}) -%}
+        {%- endif -%}
+        {%- if column.get('positive') -%}
+            {%- do checks.append({'condition': name ~ ' < 0',
+                'reason': 'negative_amount', 'column': name}) -%}
+        {%- endif -%}
+        {%- if column.get('min') is not none -%}
+            {%- do checks.append({'condition': name ~ ' < ' ~ column.min,
+                'reason': 'out_of_range', 'column': name}) -%}
+        {%- endif -%}
+        {%- if column.get('max') is not none -%}
+            {%- do checks.append({'condition': name ~ ' > ' ~ column.max,
+                'reason': 'out_of_range', 'column': name}) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(checks) }}
+{% endmacro %}
+
+
+{% macro code_set_query(code_set) %}
+    {%- if code_set == 'iso_currency' -%}
+        select currency_code from {{ ref('iso_currencies') }}
+    {%- elif code_set == 'iso_country' -%}
+        select country_code from {{ ref('iso_countries') }}
+    {%- else -%}
+        select code from {{ ref('code_sets') }} where code_set = '{{ code_set }}'
+    {%- endif -%}
+{% endmacro %}
+
+
+{% macro first_failure(checks, part) %}
+    {#- part: 'reason' | 'column' | 'value' of the first check that fails. -#}
+    case
+    {%- for check in checks %}
+        when {{ check.condition }} then
+        {%- if part == 'value' %} {{ check.column }}__text
+        {%- else %} '{{ check[part] }}'
+        {%- endif %}
+    {%- endfor %}
+    end
+{% endmacro %}

@@ -1,0 +1,128 @@
+-- The rate to the reporting currency for every (currency, date) a document
+-- or receipt needs: the most recent quote on or before the date among the
+-- direct pair (currency -> reporting) and the inverse pair (reporting ->
+-- currency, used as 1 / rate); on a tie of dates the direct quote wins; a
+-- quote older than fx_max_staleness_days is missing (kpi_definitions.md).
+-- No cross rates. A (currency, date) without a row here has no usable rate.
+{%- set reporting = var('reporting_currency') %}
+
+with
+
+fx_rates as (
+
+    select
+        rate_date,
+        from_currency_code,
+        to_currency_code,
+        rate
+    from {{ ref('stg_erp__fx_rates') }}
+
+),
+
+documents as (
+
+    select
+        currency_code,
+        document_date
+    from {{ ref('stg_erp__ar_documents') }}
+
+),
+
+receipts as (
+
+    select
+        currency_code,
+        receipt_date
+    from {{ ref('stg_erp__cash_receipts') }}
+
+),
+
+quotes as (
+
+    select
+        from_currency_code as currency_code,
+        rate_date as quote_date,
+        'direct' as quote_direction,
+        1 as quote_priority,
+        cast(rate as {{ type_double() }}) as rate_to_reporting
+    from fx_rates
+    where to_currency_code = '{{ reporting }}'
+
+    union all
+
+    select
+        to_currency_code as currency_code,
+        rate_date as quote_date,
+        'inverse' as quote_direction,
+        2 as quote_priority,
+        1 / cast(rate as {{ type_double() }}) as rate_to_reporting
+    from fx_rates
+    where from_currency_code = '{{ reporting }}' and rate > 0
+
+),
+
+dates_needed as (
+
+    select
+        currency_code,
+        document_date as rate_date
+    from documents
+    where currency_code <> '{{ reporting }}'
+
+    union
+
+    select
+        currency_code,
+        receipt_date as rate_date
+    from receipts
+    where currency_code <> '{{ reporting }}'
+
+),
+
+candidate_quotes as (
+
+    select
+        dates_needed.currency_code,
+        dates_needed.rate_date,
+        quotes.quote_date,
+        quotes.quote_direction,
+        quotes.quote_priority,
+        quotes.rate_to_reporting
+    from dates_needed
+    inner join quotes
+        on
+            dates_needed.currency_code = quotes.currency_code
+            and quotes.quote_date <= dates_needed.rate_date
+            and quotes.quote_date >= {{ dbt.dateadd(
+                'day', -var('fx_max_staleness_days'), 'dates_needed.rate_date'
+            ) }}
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by currency_code, rate_date
+            order by quote_date desc, quote_priority asc
+        ) as preference
+    from candidate_quotes
+
+),
+
+final as (
+
+    select
+        currency_code,
+        rate_date,
+        quote_date,
+        quote_direction,
+        rate_to_reporting,
+        {{ dbt.datediff('quote_date', 'rate_date', 'day') }} as quote_age_days
+    from ranked
+    where preference = 1
+
+)
+
+select * from final

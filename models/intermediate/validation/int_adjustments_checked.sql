@@ -1,0 +1,10 @@
+-- Adjustments must reduce a validated invoice or debit memo; an adjustment
+-- of a quarantined document is quarantined with it (orphan_reference).
+{{ check_references(
+    ref('stg_erp__adjustments'),
+    references=[{
+        'column': 'document_id', 'to': ref('int_ar_documents_validated'),
+        'to_column': 'document_id', 'filter': "document_type in ('INV', 'DM')",
+        'label': 'a validated INV or DM',
+    }],
+) }}

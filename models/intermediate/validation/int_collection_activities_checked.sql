@@ -1,0 +1,10 @@
+-- Every row must belong to a staged customer (orphan_reference otherwise).
+-- Document and activity references here are informational: they are tested
+-- (warn) but do not quarantine the row.
+{{ check_references(
+    ref('stg_erp__collection_activities'),
+    references=[{
+        'column': 'customer_id', 'to': ref('stg_erp__customers'),
+        'to_column': 'customer_id', 'label': 'a staged customer',
+    }],
+) }}

@@ -1,0 +1,15 @@
+-- A dispute must be about a validated document of a staged customer; a
+-- dispute of a quarantined document is quarantined with it.
+{{ check_references(
+    ref('stg_erp__disputes'),
+    references=[
+        {
+            'column': 'document_id', 'to': ref('int_ar_documents_validated'),
+            'to_column': 'document_id', 'label': 'a validated document',
+        },
+        {
+            'column': 'customer_id', 'to': ref('stg_erp__customers'),
+            'to_column': 'customer_id', 'label': 'a staged customer',
+        },
+    ],
+) }}

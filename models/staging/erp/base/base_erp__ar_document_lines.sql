@@ -1,0 +1,1 @@
+{{ stage_contract_table('ar_document_lines') }}

@@ -1,0 +1,1 @@
+{{ stage_contract_table('cash_applications') }}

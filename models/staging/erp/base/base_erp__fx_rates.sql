@@ -1,0 +1,1 @@
+{{ stage_contract_table('fx_rates') }}

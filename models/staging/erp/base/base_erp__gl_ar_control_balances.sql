@@ -1,0 +1,1 @@
+{{ stage_contract_table('gl_ar_control_balances') }}

@@ -1,0 +1,48 @@
+with
+
+base as (
+
+    select
+        _raw_row_id,
+        document_id,
+        document_number,
+        document_type,
+        customer_id,
+        company_code,
+        document_date,
+        posting_date,
+        due_date,
+        currency_code,
+        amount,
+        tax_amount,
+        reference_document_id,
+        po_number,
+        source_updated_at
+    from {{ ref('base_erp__ar_documents') }}
+    where row_status = 'staged'
+
+),
+
+renamed as (
+
+    select
+        document_id,
+        document_number,
+        document_type,
+        customer_id,
+        company_code,
+        document_date,
+        posting_date,
+        due_date,
+        currency_code,
+        amount as amount_document,
+        tax_amount as tax_amount_document,
+        reference_document_id,
+        po_number,
+        source_updated_at,
+        _raw_row_id
+    from base
+
+)
+
+select * from renamed

@@ -1,0 +1,88 @@
+-- One row: the extract date every period and balance is computed as of.
+-- The var extract_date when given, else the latest date found in the
+-- validated extract: documents, applications, receipts, reversals,
+-- adjustments, disputes and activities (kpi_definitions.md).
+
+with
+
+documents as (
+
+    select max(document_date) as latest_date
+    from {{ ref('int_ar_documents_validated') }}
+
+),
+
+applications as (
+
+    select max(application_date) as latest_date
+    from {{ ref('int_cash_applications_validated') }}
+
+),
+
+receipts as (
+
+    select
+        max(receipt_date) as latest_date,
+        max(reversal_date) as latest_reversal_date
+    from {{ ref('int_cash_receipts_validated') }}
+
+),
+
+adjustments as (
+
+    select max(adjustment_date) as latest_date
+    from {{ ref('int_adjustments_validated') }}
+
+),
+
+disputes as (
+
+    select
+        max(opened_date) as latest_date,
+        max(resolved_date) as latest_resolved_date
+    from {{ ref('int_disputes_validated') }}
+
+),
+
+activities as (
+
+    select max(activity_date) as latest_date
+    from {{ ref('int_collection_activities_validated') }}
+
+),
+
+latest_dates as (
+
+    select latest_date from documents
+    union all
+    select latest_date from applications
+    union all
+    select latest_date from receipts
+    union all
+    select latest_reversal_date from receipts
+    union all
+    select latest_date from adjustments
+    union all
+    select latest_date from disputes
+    union all
+    select latest_resolved_date from disputes
+    union all
+    select latest_date from activities
+
+),
+
+final as (
+
+    select
+        {%- if var('extract_date') %}
+        cast('{{ var("extract_date") }}' as date) as extract_date,
+        'var extract_date' as extract_date_source
+        {%- else %}
+        max(latest_date) as extract_date,
+        'latest date in the extract' as extract_date_source
+        {%- endif %}
+    from latest_dates
+
+)
+
+select * from final

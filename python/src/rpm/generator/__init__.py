@@ -1,0 +1,1 @@
+"""Realistic raw ERP extracts of accounts receivable (see GENERATOR.md)."""
