@@ -8,23 +8,23 @@ with
 counts as (
 
     {% for table_name, models in tables.items() -%}
-    select
-        '{{ table_name }}' as table_name,
-        (select count(*) from {{ source('erp', table_name) }}) as raw_rows,
-        (select count(*) from {{ ref(models.final) }}) as staged_rows,
-        (
-            select count(*) from {{ ref(models.base) }}
-            where row_status = 'collapsed'
-        ) as collapsed_rows,
-        (
-            select count(*) from {{ ref(models.base) }}
-            where row_status = 'superseded'
-        ) as superseded_rows,
-        (
-            select count(*) from {{ ref('quarantined_rows') }}
-            where table_name = '{{ table_name }}'
-        ) as quarantined_rows
-    {{- '\n    union all' if not loop.last }}
+        select
+            '{{ table_name }}' as table_name,
+            (select count(*) from {{ source('erp', table_name) }}) as raw_rows,
+            (select count(*) from {{ ref(models.final) }}) as staged_rows,
+            (
+                select count(*) from {{ ref(models.base) }}
+                where row_status = 'collapsed'
+            ) as collapsed_rows,
+            (
+                select count(*) from {{ ref(models.base) }}
+                where row_status = 'superseded'
+            ) as superseded_rows,
+            (
+                select count(*) from {{ ref('quarantined_rows') }}
+                where table_name = '{{ table_name }}'
+            ) as quarantined_rows
+        {{- '\n    union all' if not loop.last }}
     {% endfor %}
 ),
 

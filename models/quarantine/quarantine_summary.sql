@@ -49,12 +49,12 @@ final as (
         examples.reason_code,
         examples.reason_rows as quarantined_rows,
         accounting.raw_rows as table_raw_rows,
-        1.0 * examples.reason_rows / accounting.raw_rows as share_of_table,
         accounting.quarantined_share as table_quarantined_share,
         examples.record_key as example_record_key,
         examples.column_name as example_column_name,
         examples.raw_value as example_raw_value,
-        examples.detail as example_detail
+        examples.detail as example_detail,
+        1.0 * examples.reason_rows / accounting.raw_rows as share_of_table
     from examples
     inner join accounting
         on examples.table_name = accounting.table_name

@@ -6,50 +6,50 @@
 with
 
 {% for table_name, models in tables.items() -%}
-staging_{{ table_name }} as (
+    staging_{{ table_name }} as (
 
-    select
-        '{{ table_name }}' as table_name,
-        _raw_row_id,
-        record_key,
-        quarantine_reason as reason_code,
-        quarantine_column as column_name,
-        quarantine_value as raw_value,
-        cast(null as {{ dbt.type_string() }}) as detail,
-        'staging' as layer
-    from {{ ref(models.base) }}
-    where row_status = 'quarantined'
+        select
+            '{{ table_name }}' as table_name,
+            _raw_row_id,
+            record_key,
+            quarantine_reason as reason_code,
+            quarantine_column as column_name,
+            quarantine_value as raw_value,
+            cast(null as {{ dbt.type_string() }}) as detail,
+            'staging' as layer
+        from {{ ref(models.base) }}
+        where row_status = 'quarantined'
 
-),
+    ),
 
-{% if models.checked -%}
-validation_{{ table_name }} as (
+    {% if models.checked -%}
+        validation_{{ table_name }} as (
 
-    select
-        '{{ table_name }}' as table_name,
-        _raw_row_id,
-        {{ models.key }} as record_key,
-        quarantine_reason as reason_code,
-        quarantine_column as column_name,
-        quarantine_value as raw_value,
-        quarantine_detail as detail,
-        'validation' as layer
-    from {{ ref(models.checked) }}
-    where quarantine_reason is not null
+            select
+                '{{ table_name }}' as table_name,
+                _raw_row_id,
+                {{ models.key }} as record_key,
+                quarantine_reason as reason_code,
+                quarantine_column as column_name,
+                quarantine_value as raw_value,
+                quarantine_detail as detail,
+                'validation' as layer
+            from {{ ref(models.checked) }}
+            where quarantine_reason is not null
 
-),
+        ),
 
-{% endif -%}
+    {% endif -%}
 {% endfor -%}
 unioned as (
 
     {% for table_name, models in tables.items() -%}
-    select * from staging_{{ table_name }}
-    {%- if models.checked %}
-    union all
-    select * from validation_{{ table_name }}
-    {%- endif %}
-    {{- '\n    union all' if not loop.last }}
+        select * from staging_{{ table_name }}
+        {%- if models.checked %}
+            union all
+            select * from validation_{{ table_name }}
+        {%- endif %}
+        {{- '\n    union all' if not loop.last }}
     {% endfor %}
 ),
 

@@ -2,6 +2,8 @@
 -- The var extract_date when given, else the latest date found in the
 -- validated extract: documents, applications, receipts, reversals,
 -- adjustments, disputes and activities (kpi_definitions.md).
+{%- set configured = "cast('" ~ var('extract_date') ~ "' as date)"
+    if var('extract_date') else 'cast(null as date)' %}
 
 with
 
@@ -74,13 +76,12 @@ latest_dates as (
 final as (
 
     select
-        {%- if var('extract_date') %}
-        cast('{{ var("extract_date") }}' as date) as extract_date,
-        'var extract_date' as extract_date_source
-        {%- else %}
-        max(latest_date) as extract_date,
-        'latest date in the extract' as extract_date_source
-        {%- endif %}
+        max(latest_date) as latest_date_in_extract,
+        coalesce({{ configured }}, max(latest_date)) as extract_date,
+        case
+            when {{ configured }} is null then 'latest date in the extract'
+            else 'var extract_date'
+        end as extract_date_source
     from latest_dates
 
 )

@@ -92,10 +92,10 @@ candidate_quotes as (
     inner join quotes
         on
             dates_needed.currency_code = quotes.currency_code
-            and quotes.quote_date <= dates_needed.rate_date
-            and quotes.quote_date >= {{ dbt.dateadd(
+            and dates_needed.rate_date >= quotes.quote_date
+            and {{ dbt.dateadd(
                 'day', -var('fx_max_staleness_days'), 'dates_needed.rate_date'
-            ) }}
+            ) }} <= quotes.quote_date
 
 ),
 
@@ -119,7 +119,7 @@ final as (
         quote_date,
         quote_direction,
         rate_to_reporting,
-        {{ dbt.datediff('quote_date', 'rate_date', 'day') }} as quote_age_days
+        {{ dbt.datediff('quote_date', 'rate_date', 'day') }} as quote_age_days -- noqa: LT05
     from ranked
     where preference = 1
 

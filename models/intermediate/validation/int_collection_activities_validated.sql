@@ -1,3 +1,3 @@
 {{ config(materialized='view') }}
--- The rows of int_collection_activities_checked that passed every cross-table check.
+-- Rows of int_collection_activities_checked that passed every check.
 {{ validated_rows(ref('int_collection_activities_checked')) }}

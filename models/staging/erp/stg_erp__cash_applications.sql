@@ -25,8 +25,8 @@ renamed as (
         source_id,
         application_date,
         applied_amount as applied_amount_document,
-        coalesce(discount_amount, 0) as discount_amount_document,
-        _raw_row_id
+        _raw_row_id,
+        coalesce(discount_amount, 0) as discount_amount_document
     from base
 
 )

@@ -29,9 +29,9 @@ renamed as (
         amount as amount_receipt,
         payment_method,
         status as receipt_status,
-        status = 'reversed' as is_reversed,
         reversal_date,
-        _raw_row_id
+        _raw_row_id,
+        status = 'reversed' as is_reversed
     from base
 
 )

@@ -26,13 +26,13 @@ renamed as (
         customer_id,
         document_id,
         activity_ts as activity_at,
-        cast(activity_ts as date) as activity_date,
         channel,
         direction,
         collector_id,
         outcome,
         contact_name,
-        _raw_row_id
+        _raw_row_id,
+        cast(activity_ts as date) as activity_date
     from base
 
 )

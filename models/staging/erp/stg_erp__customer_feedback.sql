@@ -20,10 +20,10 @@ renamed as (
         response_id,
         customer_id,
         responded_at,
-        cast(responded_at as date) as response_date,
         csat_score,
         channel as response_channel,
-        _raw_row_id
+        _raw_row_id,
+        cast(responded_at as date) as response_date
     from base
 
 )

@@ -28,8 +28,8 @@ renamed as (
         opened_date,
         resolved_date,
         resolution,
-        resolved_date is null as is_open,
-        _raw_row_id
+        _raw_row_id,
+        resolved_date is null as is_open
     from base
 
 )

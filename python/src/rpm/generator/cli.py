@@ -75,7 +75,9 @@ def generate(config: GeneratorConfig) -> dict:
         cash += block.cash_received
         tables = fmt.block_tables(block.tables)
         if messy:
-            injector = Injector(config.messy, np.random.default_rng([config.seed, 2, block_no]), block_no == 0)
+            injector = Injector(
+                config.messy, np.random.default_rng([config.seed, 2, block_no]), block_no == 0
+            )
             frames = injector.inject(tables)
             manifests.append(injector.manifest_frame())
             tables = {name: _string_table(frame) for name, frame in frames.items()}
@@ -101,7 +103,11 @@ def generate(config: GeneratorConfig) -> dict:
     manifest_dir = out / "_manifest"
     manifest_dir.mkdir()
     reconciling.to_csv(manifest_dir / "gl_reconciling_items.csv", index=False)
-    defects = pd.concat(manifests, ignore_index=True) if manifests else pd.DataFrame(columns=MANIFEST_COLUMNS)
+    defects = (
+        pd.concat(manifests, ignore_index=True)
+        if manifests
+        else pd.DataFrame(columns=MANIFEST_COLUMNS)
+    )
     defects.to_csv(manifest_dir / "defects.csv", index=False)
     summary = {
         "config": {k: str(v) for k, v in asdict(config).items()},
@@ -118,7 +124,9 @@ def generate(config: GeneratorConfig) -> dict:
 
 def _string_table(frame: pd.DataFrame) -> pa.Table:
     return pa.Table.from_pandas(
-        frame, schema=pa.schema([pa.field(c, pa.string()) for c in frame.columns]), preserve_index=False
+        frame,
+        schema=pa.schema([pa.field(c, pa.string()) for c in frame.columns]),
+        preserve_index=False,
     )
 
 
@@ -131,7 +139,9 @@ def _gl_balances(rng, ctx, net_ar_balance: np.ndarray):
     difference = np.zeros(len(balance))
     candidates = np.flatnonzero((month >= 2) & (np.abs(balance) > 0))
     planted = rng.choice(candidates, min(3, len(candidates)), replace=False)
-    difference[planted] = np.round(rng.choice([-1, 1], len(planted)) * rng.uniform(500, 25_000, len(planted)), 2)
+    difference[planted] = np.round(
+        rng.choice([-1, 1], len(planted)) * rng.uniform(500, 25_000, len(planted)), 2
+    )
     period_end = ctx.month_end[month]
     gl = pa.table(
         {
@@ -178,7 +188,9 @@ def _cash_forecasts(rng, ctx, cash: np.ndarray) -> pa.Table:
             "amount": np.round(actual[revise] * (1 + rng.normal(0, 0.04, revise.sum())), 2),
         }
     )
-    both = pd.concat([first, second], ignore_index=True).sort_values(["period_start", "company", "made_on"])
+    both = pd.concat([first, second], ignore_index=True).sort_values(
+        ["period_start", "company", "made_on"]
+    )
     both = both[both["amount"] > 0]
     return pa.table(
         {
@@ -199,7 +211,7 @@ def _planted_patterns(ctx) -> dict:
         "quality_drift": {
             "segment_type": "industry",
             "segment_value": QUALITY_DRIFT_INDUSTRY,
-            "mechanism": "dated terms lengthen ~4.5 days per quarter; customers pay on the new due date",
+            "mechanism": "dated terms lengthen ~4.5 days per quarter; paid on the new due date",
             **window,
         },
         "collection_discipline": {
@@ -213,19 +225,37 @@ def _planted_patterns(ctx) -> dict:
 
 def parse_args(argv=None) -> GeneratorConfig:
     parser = argparse.ArgumentParser(prog="rpm-generate", description=__doc__.split("\n")[0])
-    parser.add_argument("--customers", type=int, default=2000, help="number of customers (default 2000)")
+    parser.add_argument(
+        "--customers", type=int, default=2000, help="number of customers (default 2000)"
+    )
     parser.add_argument("--months", type=int, default=36, help="months of history (default 36)")
-    parser.add_argument("--start", type=dt.date.fromisoformat, default=dt.date(2023, 1, 1),
-                        help="first month, YYYY-MM-DD (default 2023-01-01)")
+    parser.add_argument(
+        "--start",
+        type=dt.date.fromisoformat,
+        default=dt.date(2023, 1, 1),
+        help="first month, YYYY-MM-DD (default 2023-01-01)",
+    )
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--format", dest="file_format", choices=["csv", "parquet"], default="csv")
     parser.add_argument("--out", type=Path, default=Path("data/demo_extract"))
-    parser.add_argument("--messy", type=float, default=0.0,
-                        help="inject contract violations into this share of rows (e.g. 0.004)")
-    parser.add_argument("--no-patterns", dest="plant_patterns", action="store_false",
-                        help="do not plant the quality-drift and collection-discipline segments")
-    parser.add_argument("--block-customers", type=int, default=5000,
-                        help="customers simulated per block (part of the output's identity)")
+    parser.add_argument(
+        "--messy",
+        type=float,
+        default=0.0,
+        help="inject contract violations into this share of rows (e.g. 0.004)",
+    )
+    parser.add_argument(
+        "--no-patterns",
+        dest="plant_patterns",
+        action="store_false",
+        help="do not plant the quality-drift and collection-discipline segments",
+    )
+    parser.add_argument(
+        "--block-customers",
+        type=int,
+        default=5000,
+        help="customers simulated per block (part of the output's identity)",
+    )
     return GeneratorConfig(**vars(parser.parse_args(argv)))
 
 
@@ -233,12 +263,17 @@ def main(argv=None) -> int:
     config = parse_args(argv)
     summary = generate(config)
     total = sum(summary["rows"].values())
-    print(f"wrote {total:,} rows in {len(summary['rows'])} tables to {config.out} "
-          f"(extract date {summary['extract_date']}, {summary['seconds']} s)")
+    print(
+        f"wrote {total:,} rows in {len(summary['rows'])} tables to {config.out} "
+        f"(extract date {summary['extract_date']}, {summary['seconds']} s)"
+    )
     for name, rows in summary["rows"].items():
         print(f"  {name:<24}{rows:>12,}")
     if summary["defects_injected"]:
-        print(f"  injected defects: {summary['defects_injected']:,} (see {config.out}/_manifest/defects.csv)")
+        print(
+            f"  injected defects: {summary['defects_injected']:,} "
+            f"(see {config.out}/_manifest/defects.csv)"
+        )
     return 0
 
 

@@ -243,11 +243,18 @@ def _settle(rng, ctx: Context, cust: pd.DataFrame, ci, doc_day, due_day, open_ce
         + np.where(discipline, 9.0 * progress, 0.0)
     )
     pay_day = np.maximum(due_day + np.round(delay).astype(np.int64), doc_day + 1)
-    pay_day = np.where(hold_until > 0, np.maximum(pay_day, hold_until + _uniform_int(rng, 1, 10, n)), pay_day)
+    pay_day = np.where(
+        hold_until > 0, np.maximum(pay_day, hold_until + _uniform_int(rng, 1, 10, n)), pay_day
+    )
     pay_day = np.where(hold_until >= NEVER, NEVER, pay_day)
     defaults = rng.random(n) < HABIT_DEFAULT_P[habit]
     discount = np.zeros(n, dtype=np.int64)
-    early = cust["discount_terms"].to_numpy()[ci] & (rng.random(n) < 0.6) & ~defaults & (hold_until == 0)
+    early = (
+        cust["discount_terms"].to_numpy()[ci]
+        & (rng.random(n) < 0.6)
+        & ~defaults
+        & (hold_until == 0)
+    )
     pay_day = np.where(early, doc_day + _uniform_int(rng, 3, 10, n), pay_day)
     discount[early] = np.round(open_cents[early] * 0.02).astype(np.int64)
 
@@ -257,17 +264,27 @@ def _settle(rng, ctx: Context, cust: pd.DataFrame, ci, doc_day, due_day, open_ce
     partial_default = defaults & (rng.random(n) < 0.3)
     part = np.round(open_cents * rng.uniform(0.2, 0.6, n)).astype(np.int64)
     rows = np.flatnonzero(partial_default)
-    events.append((rows, due_day[rows] + _uniform_int(rng, 20, 60, len(rows)), part[rows], 0 * rows))
+    events.append(
+        (rows, due_day[rows] + _uniform_int(rng, 20, 60, len(rows)), part[rows], 0 * rows)
+    )
     write_off_cents = np.where(partial_default, open_cents - part, open_cents)
     wo_rows = np.flatnonzero(defaults)
-    write_offs = (wo_rows, due_day[wo_rows] + _uniform_int(rng, 121, 240, len(wo_rows)), write_off_cents[wo_rows])
+    write_offs = (
+        wo_rows,
+        due_day[wo_rows] + _uniform_int(rng, 121, 240, len(wo_rows)),
+        write_off_cents[wo_rows],
+    )
 
     paid = ~defaults & (pay_day < NEVER)
     short_pay = paid & ~early & (rng.random(n) < 0.02)
     short = np.minimum(_uniform_int(rng, 100, 2500, n), open_cents // 10)
     applied = np.where(short_pay, applied - short, applied)
     small_rows = np.flatnonzero(short_pay)
-    small_balance = (small_rows, pay_day[small_rows] + _uniform_int(rng, 5, 30, len(small_rows)), short[small_rows])
+    small_balance = (
+        small_rows,
+        pay_day[small_rows] + _uniform_int(rng, 5, 30, len(small_rows)),
+        short[small_rows],
+    )
 
     installments = paid & ~early & ~short_pay & (rng.random(n) < 0.07)
     first_part = np.round(applied * rng.uniform(0.3, 0.7, n)).astype(np.int64)
@@ -309,11 +326,15 @@ def simulate_block(rng: np.random.Generator, ctx: Context, n_customers: int) -> 
     doc_day = np.where(doc_day < ms[mi], doc_day + 3, doc_day)
     currency = cust["currency"].to_numpy()[ci]
     scale = pd.Series(currency).map(UNITS_PER_USD).to_numpy()
-    amount = _to_cents(rng, cust["avg_usd"].to_numpy()[ci] * rng.lognormal(0, 0.55, n_inv) * scale, currency)
+    amount = _to_cents(
+        rng, cust["avg_usd"].to_numpy()[ci] * rng.lognormal(0, 0.55, n_inv) * scale, currency
+    )
     drift = cust["industry"].to_numpy()[ci] == INDUSTRIES.index(QUALITY_DRIFT_INDUSTRY)
     # Quality drift: the segment is granted ever longer dated terms (about 4.5
     # days more per quarter) and pays on them, so DSO rises while CEI holds.
-    extra_terms = np.where(drift, np.round(4.5 * _pattern_progress(ctx, doc_day)), 0).astype(np.int64)
+    extra_terms = np.where(drift, np.round(4.5 * _pattern_progress(ctx, doc_day)), 0).astype(
+        np.int64
+    )
     due_day = doc_day + cust["terms"].to_numpy()[ci] + extra_terms
 
     # One fate per invoice: dispute (4 %), credit memo (5 %), or plain.
@@ -329,9 +350,16 @@ def simulate_block(rng: np.random.Generator, ctx: Context, n_customers: int) -> 
     d_days = np.round(np.where(rng.random(len(d_rows)) < 0.06, d_days * 3, d_days)).astype(np.int64)
     d_resolved = d_open + d_days
     d_keep = d_open <= extract_day
-    d_rows, d_type, d_open, d_resolved = d_rows[d_keep], d_type[d_keep], d_open[d_keep], d_resolved[d_keep]
+    d_rows, d_type, d_open, d_resolved = (
+        d_rows[d_keep],
+        d_type[d_keep],
+        d_open[d_keep],
+        d_resolved[d_keep],
+    )
     d_is_open = d_resolved > extract_day
-    d_resolution = np.where(d_is_open, -1, rng.choice(len(RESOLUTIONS), len(d_rows), p=RESOLUTION_SHARE))
+    d_resolution = np.where(
+        d_is_open, -1, rng.choice(len(RESOLUTIONS), len(d_rows), p=RESOLUTION_SHARE)
+    )
     d_amount = np.where(
         rng.random(len(d_rows)) < 0.5,
         amount[d_rows],
@@ -360,7 +388,9 @@ def simulate_block(rng: np.random.Generator, ctx: Context, n_customers: int) -> 
     m_day = to_business_day(doc_day[m_rows] + _uniform_int(rng, 10, 40, len(m_rows)))
     m_keep = m_day <= extract_day
     m_rows, m_day = m_rows[m_keep], m_day[m_keep]
-    m_amount = _to_cents(rng, amount[m_rows] * rng.uniform(0.02, 0.08, len(m_rows)) / 100, currency[m_rows])
+    m_amount = _to_cents(
+        rng, amount[m_rows] * rng.uniform(0.02, 0.08, len(m_rows)) / 100, currency[m_rows]
+    )
     m_ci = ci[m_rows]
     m_due = m_day + cust["terms"].to_numpy()[m_ci]
     m_payments, m_write_offs, m_small, m_settle = _settle(
@@ -374,7 +404,12 @@ def simulate_block(rng: np.random.Generator, ctx: Context, n_customers: int) -> 
     cm_amount = np.concatenate([c_amount, d_amount[d_credit]])
     cm_applied = np.concatenate([c_applied, np.ones(d_credit.sum(), dtype=bool)])
     cm_keep = cm_day <= extract_day
-    cm_src, cm_day, cm_amount, cm_applied = cm_src[cm_keep], cm_day[cm_keep], cm_amount[cm_keep], cm_applied[cm_keep]
+    cm_src, cm_day, cm_amount, cm_applied = (
+        cm_src[cm_keep],
+        cm_day[cm_keep],
+        cm_amount[cm_keep],
+        cm_applied[cm_keep],
+    )
 
     n_cm, n_dm = len(cm_src), len(m_rows)
     doc_no = ctx.take_ids("document", n_inv + n_cm + n_dm)
@@ -391,12 +426,17 @@ def simulate_block(rng: np.random.Generator, ctx: Context, n_customers: int) -> 
             "customer_no": cust["customer_no"].to_numpy()[doc_ci],
             "company_code": cust["company"].to_numpy()[doc_ci],
             "document_day": all_day,
-            "posting_day": all_day + np.where(rng.random(len(doc_ci)) < 0.1, rng.integers(1, 4, len(doc_ci)), 0),
+            "posting_day": all_day
+            + np.where(rng.random(len(doc_ci)) < 0.1, rng.integers(1, 4, len(doc_ci)), 0),
             "due_day": np.concatenate([due_day, cm_day, m_due]),
             "currency_code": doc_currency,
             "amount_cents": all_amount,
-            "tax_cents": np.round(all_amount * tax_rate[doc_ci] / (1 + tax_rate[doc_ci])).astype(np.int64),
-            "reference_no": np.concatenate([np.zeros(n_inv, dtype=np.int64), inv_no[cm_src], inv_no[m_rows]]),
+            "tax_cents": np.round(all_amount * tax_rate[doc_ci] / (1 + tax_rate[doc_ci])).astype(
+                np.int64
+            ),
+            "reference_no": np.concatenate(
+                [np.zeros(n_inv, dtype=np.int64), inv_no[cm_src], inv_no[m_rows]]
+            ),
             "updated_seconds": all_day * 86400 + rng.integers(8 * 3600, 19 * 3600, len(doc_ci)),
             "has_po": rng.random(len(doc_ci)) < 0.6,
         }
@@ -442,7 +482,9 @@ def simulate_block(rng: np.random.Generator, ctx: Context, n_customers: int) -> 
             "adjustment_type": np.repeat([p[3] for p in adj_parts], [len(p[0]) for p in adj_parts]),
         }
     )
-    adjustments = adjustments[(adjustments["adjustment_day"] <= extract_day) & (adjustments["amount_cents"] > 0)]
+    adjustments = adjustments[
+        (adjustments["adjustment_day"] <= extract_day) & (adjustments["amount_cents"] > 0)
+    ]
     adjustments = adjustments.reset_index(drop=True)
     adjustments["adjustment_no"] = ctx.take_ids("adjustment", len(adjustments))
 
@@ -455,20 +497,41 @@ def simulate_block(rng: np.random.Generator, ctx: Context, n_customers: int) -> 
             "disputed_cents": d_amount,
             "opened_day": d_open,
             "resolved_day": np.where(d_is_open, NEVER, d_resolved),
-            "resolution": np.where(d_is_open, None, np.array(RESOLUTIONS)[np.clip(d_resolution, 0, None)]),
+            "resolution": np.where(
+                d_is_open, None, np.array(RESOLUTIONS)[np.clip(d_resolution, 0, None)]
+            ),
         }
     )
 
     inv_settle = settle_day
     activities, promises = _collection_activities(
-        rng, ctx, cust, ci, inv_no, doc_day, due_day, inv_settle, open_cents, currency, d_rows, d_open
+        rng,
+        ctx,
+        cust,
+        ci,
+        inv_no,
+        doc_day,
+        due_day,
+        inv_settle,
+        open_cents,
+        currency,
+        d_rows,
+        d_open,
     )
-    statements = _statements(rng, ctx, cust, np.concatenate([ci, m_ci]), np.concatenate([doc_day, m_day]),
-                             np.concatenate([inv_settle, m_settle]))
+    statements = _statements(
+        rng,
+        ctx,
+        cust,
+        np.concatenate([ci, m_ci]),
+        np.concatenate([doc_day, m_day]),
+        np.concatenate([inv_settle, m_settle]),
+    )
     activities = pd.concat([activities, statements], ignore_index=True)
     activities["activity_no"] = ctx.take_ids("activity", len(activities))
     promises = promises.merge(
-        activities.loc[activities["promise"], ["activity_key", "activity_no"]], on="activity_key", how="left"
+        activities.loc[activities["promise"], ["activity_key", "activity_no"]],
+        on="activity_key",
+        how="left",
     )
     promises["promise_no"] = ctx.take_ids("promise", len(promises))
 
@@ -496,7 +559,9 @@ def _receipts(rng, ctx: Context, cust, pay: pd.DataFrame, doc_no, doc_ci):
     key = pay["ci"].to_numpy() * (1 << 32) + pay["day"].to_numpy()
     uniq, receipt_ix = np.unique(key, return_inverse=True)
     n_rec = len(uniq)
-    amount = np.bincount(receipt_ix, weights=pay["applied"].to_numpy(), minlength=n_rec).astype(np.int64)
+    amount = np.bincount(receipt_ix, weights=pay["applied"].to_numpy(), minlength=n_rec).astype(
+        np.int64
+    )
     r_ci = (uniq >> 32).astype(np.int64)
     r_day = (uniq & ((1 << 32) - 1)).astype(np.int64)
     on_account = rng.random(n_rec) < 0.01
@@ -553,24 +618,34 @@ def _receipts(rng, ctx: Context, cust, pay: pd.DataFrame, doc_no, doc_ci):
     receipts = pd.DataFrame(
         {
             "receipt_no": receipt_no,
-            "customer_no": np.concatenate([cust["customer_no"].to_numpy()[all_ci], np.zeros(n_unid, dtype=np.int64)]),
+            "customer_no": np.concatenate(
+                [cust["customer_no"].to_numpy()[all_ci], np.zeros(n_unid, dtype=np.int64)]
+            ),
             "company_code": cust["company"].to_numpy()[np.concatenate([all_ci, u_ci])],
             "receipt_day": np.concatenate([all_day, u_day]),
             "currency_code": currency[np.concatenate([all_ci, u_ci])],
             "amount_cents": np.concatenate(
-                [all_amount, _to_cents(rng, rng.lognormal(np.log(900), 0.8, n_unid), currency[u_ci])]
+                [
+                    all_amount,
+                    _to_cents(rng, rng.lognormal(np.log(900), 0.8, n_unid), currency[u_ci]),
+                ]
             ),
-            "payment_method": np.array(PAYMENT_METHODS)[np.concatenate([all_method, rng.integers(0, 2, n_unid)])],
+            "payment_method": np.array(PAYMENT_METHODS)[
+                np.concatenate([all_method, rng.integers(0, 2, n_unid)])
+            ],
             "is_reversed": np.concatenate([status_reversed, np.zeros(n_unid, dtype=bool)]),
             "reversal_day": np.concatenate([all_reversal, np.full(n_unid, NEVER)]),
         }
     )
-    apps = apps.assign(source_no=receipt_no[apps["receipt_ix"].to_numpy()]).drop(columns="receipt_ix")
+    apps = apps.assign(source_no=receipt_no[apps["receipt_ix"].to_numpy()]).drop(
+        columns="receipt_ix"
+    )
     return receipts, apps
 
 
-def _collection_activities(rng, ctx, cust, ci, inv_no, doc_day, due_day, settle_day, open_cents, currency,
-                           d_rows, d_open):
+def _collection_activities(
+    rng, ctx, cust, ci, inv_no, doc_day, due_day, settle_day, open_cents, currency, d_rows, d_open
+):
     """Reminder e-mails, first and second calls on late invoices, inbound
     dispute e-mails; promises to pay from the calls that got one."""
     extract_day = ctx.extract_day
@@ -591,7 +666,9 @@ def _collection_activities(rng, ctx, cust, ci, inv_no, doc_day, due_day, settle_
     ):
         rows = np.flatnonzero(mask)
         if channel == "call":
-            outcome = np.array(CALL_OUTCOMES)[rng.choice(len(CALL_OUTCOMES), len(rows), p=CALL_OUTCOME_SHARE)]
+            outcome = np.array(CALL_OUTCOMES)[
+                rng.choice(len(CALL_OUTCOMES), len(rows), p=CALL_OUTCOME_SHARE)
+            ]
         else:
             outcome = np.where(rng.random(len(rows)) < 0.95, "delivered", "bounced")
         parts.append(
@@ -608,8 +685,14 @@ def _collection_activities(rng, ctx, cust, ci, inv_no, doc_day, due_day, settle_
         )
     parts.append(
         pd.DataFrame(
-            {"row": d_rows, "day": d_open, "channel": "email", "direction": "inbound", "automated": False,
-             "outcome": "dispute_raised"}
+            {
+                "row": d_rows,
+                "day": d_open,
+                "channel": "email",
+                "direction": "inbound",
+                "automated": False,
+                "outcome": "dispute_raised",
+            }
         )
     )
     acts = pd.concat(parts, ignore_index=True)
@@ -619,7 +702,8 @@ def _collection_activities(rng, ctx, cust, ci, inv_no, doc_day, due_day, settle_
         {
             "customer_no": cust["customer_no"].to_numpy()[ci[rows]],
             "document_no": inv_no[rows],
-            "seconds": acts["day"].to_numpy() * 86400 + rng.integers(8 * 3600, 18 * 3600, len(acts)),
+            "seconds": acts["day"].to_numpy() * 86400
+            + rng.integers(8 * 3600, 18 * 3600, len(acts)),
             "channel": acts["channel"].to_numpy(),
             "direction": acts["direction"].to_numpy(),
             "collector": np.where(acts["automated"].to_numpy(), -1, collector),
@@ -703,7 +787,9 @@ def _credit_approvals(rng, ctx: Context, cust: pd.DataFrame) -> pd.DataFrame:
         {
             "approval_no": ctx.take_ids("approval", len(who)),
             "customer_no": cust["customer_no"].to_numpy()[who],
-            "approved_by": np.array(CREDIT_MANAGERS)[rng.integers(0, len(CREDIT_MANAGERS), len(who))],
+            "approved_by": np.array(CREDIT_MANAGERS)[
+                rng.integers(0, len(CREDIT_MANAGERS), len(who))
+            ],
             "seconds": day * 86400 + rng.integers(9 * 3600, 17 * 3600, len(who)),
             "valid_until_day": day + rng.integers(14, 61, len(who)),
         }
@@ -715,8 +801,12 @@ def _feedback(rng, ctx: Context, cust: pd.DataFrame, disputed_ci: np.ndarray) ->
     habit = cust["habit"].to_numpy()[who]
     had_dispute = np.isin(who, disputed_ci)
     shares = np.array(
-        [[0.02, 0.04, 0.12, 0.42, 0.40], [0.03, 0.06, 0.18, 0.43, 0.30],
-         [0.08, 0.15, 0.30, 0.30, 0.17], [0.20, 0.20, 0.30, 0.20, 0.10]]
+        [
+            [0.02, 0.04, 0.12, 0.42, 0.40],
+            [0.03, 0.06, 0.18, 0.43, 0.30],
+            [0.08, 0.15, 0.30, 0.30, 0.17],
+            [0.20, 0.20, 0.30, 0.20, 0.10],
+        ]
     )[np.where(had_dispute, np.maximum(habit, 2), habit)]
     return pd.DataFrame(
         {
@@ -754,7 +844,9 @@ def _lines(rng, documents: pd.DataFrame) -> pd.DataFrame:
         {
             "document_no": documents["document_no"].to_numpy()[doc],
             "line_number": line_number,
-            "product_category": np.array(PRODUCT_CATEGORIES)[rng.integers(0, len(PRODUCT_CATEGORIES), len(doc))],
+            "product_category": np.array(PRODUCT_CATEGORIES)[
+                rng.integers(0, len(PRODUCT_CATEGORIES), len(doc))
+            ],
             "quantity": quantity,
             "unit_price": np.round(line_cents / 100 / quantity, 4),
             "line_cents": line_cents,
@@ -814,8 +906,11 @@ def _aggregates(ctx: Context, documents, receipts, applications, adjustments):
 
     adj_target = doc_pos(adjustments["document_no"].to_numpy())
     events.append(
-        (doc_company[adj_target], adjustments["adjustment_day"].to_numpy(),
-         -adjustments["amount_cents"].to_numpy() / 100 * doc_rate[adj_target])
+        (
+            doc_company[adj_target],
+            adjustments["adjustment_day"].to_numpy(),
+            -adjustments["amount_cents"].to_numpy() / 100 * doc_rate[adj_target],
+        )
     )
     receipt_value = receipts["amount_cents"].to_numpy() / 100 * rec_rate
     reversal_day = receipts["reversal_day"].to_numpy()
@@ -829,7 +924,11 @@ def _aggregates(ctx: Context, documents, receipts, applications, adjustments):
         month = np.searchsorted(ctx.month_end, day, side="left")
         np.add.at(net_ar, (company, month), value)
     cash = np.zeros(shape)
-    np.add.at(cash, (rec_company, np.searchsorted(ctx.month_end, receipts["receipt_day"].to_numpy())), receipt_value)
+    np.add.at(
+        cash,
+        (rec_company, np.searchsorted(ctx.month_end, receipts["receipt_day"].to_numpy())),
+        receipt_value,
+    )
     np.add.at(
         cash,
         (rec_company[is_reversed], np.searchsorted(ctx.month_end, reversal_day[is_reversed])),

@@ -95,23 +95,91 @@ def _is(column, value):
 
 DEFECTS: dict[str, list[Defect]] = {
     "ar_documents": [
-        Defect("unparseable_date", "document_date", "quarantined", "unparseable_date", _bad_month, forced=True),
-        Defect("unparseable_number", "amount", "quarantined", "unparseable_number",
-               lambda c, r: c.str.replace(".", ",", regex=False) + "x", forced=True),
-        Defect("missing_required_value", "customer_id", "quarantined", "missing_required_value",
-               _const(None), forced=True),
-        Defect("unknown_code", "document_type", "quarantined", "unknown_code", _const("INX"), forced=True),
-        Defect("wrong_sign", "amount", "quarantined", "wrong_sign", _negate, _is("document_type", "INV"),
-               forced=True),
-        Defect("due_before_document_date", "due_date", "quarantined", "due_before_document_date",
-               _const("1999-12-31"), _is("document_type", "INV"), forced=True),
-        Defect("missing_fx_rate", "currency_code", "quarantined", "missing_fx_rate", _const("CHF"), forced=True),
-        Defect("orphan_reference", "customer_id", "quarantined", "orphan_reference",
-               lambda c, r: "CX" + c.str.slice(1), forced=True),
-        Defect("conflicting_duplicate", "amount", "quarantined", "conflicting_duplicate", None, forced=True),
-        Defect("padded_lower_case_code", "document_type", "normalised", None, _pad_lower, forced=True),
-        Defect("lower_case_currency", "currency_code", "normalised", None, lambda c, r: c.str.lower(),
-               forced=True),
+        Defect(
+            "unparseable_date",
+            "document_date",
+            "quarantined",
+            "unparseable_date",
+            _bad_month,
+            forced=True,
+        ),
+        Defect(
+            "unparseable_number",
+            "amount",
+            "quarantined",
+            "unparseable_number",
+            lambda c, r: c.str.replace(".", ",", regex=False) + "x",
+            forced=True,
+        ),
+        Defect(
+            "missing_required_value",
+            "customer_id",
+            "quarantined",
+            "missing_required_value",
+            _const(None),
+            forced=True,
+        ),
+        Defect(
+            "unknown_code",
+            "document_type",
+            "quarantined",
+            "unknown_code",
+            _const("INX"),
+            forced=True,
+        ),
+        Defect(
+            "wrong_sign",
+            "amount",
+            "quarantined",
+            "wrong_sign",
+            _negate,
+            _is("document_type", "INV"),
+            forced=True,
+        ),
+        Defect(
+            "due_before_document_date",
+            "due_date",
+            "quarantined",
+            "due_before_document_date",
+            _const("1999-12-31"),
+            _is("document_type", "INV"),
+            forced=True,
+        ),
+        Defect(
+            "missing_fx_rate",
+            "currency_code",
+            "quarantined",
+            "missing_fx_rate",
+            _const("CHF"),
+            forced=True,
+        ),
+        Defect(
+            "orphan_reference",
+            "customer_id",
+            "quarantined",
+            "orphan_reference",
+            lambda c, r: "CX" + c.str.slice(1),
+            forced=True,
+        ),
+        Defect(
+            "conflicting_duplicate",
+            "amount",
+            "quarantined",
+            "conflicting_duplicate",
+            None,
+            forced=True,
+        ),
+        Defect(
+            "padded_lower_case_code", "document_type", "normalised", None, _pad_lower, forced=True
+        ),
+        Defect(
+            "lower_case_currency",
+            "currency_code",
+            "normalised",
+            None,
+            lambda c, r: c.str.lower(),
+            forced=True,
+        ),
         Defect("repeated_export", None, "collapsed", None, None, forced=True),
         Defect("newer_version", "due_date", "superseded", None, None, forced=True),
     ],
@@ -121,22 +189,48 @@ DEFECTS: dict[str, list[Defect]] = {
         Defect("unparseable_date", "receipt_date", "quarantined", "unparseable_date", _bad_month),
         Defect("upper_case_status", "status", "normalised", None, _upper_pad),
         Defect("repeated_export", None, "collapsed", None, None),
-        Defect("cross_currency_receipt", "currency_code", "staged", None, _other_quoted_currency,
-               lambda f: f["customer_id"].notna().to_numpy() & f["_has_applications"].to_numpy(), forced=True),
+        Defect(
+            "cross_currency_receipt",
+            "currency_code",
+            "staged",
+            None,
+            _other_quoted_currency,
+            lambda f: f["customer_id"].notna().to_numpy() & f["_has_applications"].to_numpy(),
+            forced=True,
+        ),
     ],
     "cash_applications": [
-        Defect("orphan_reference", "document_id", "quarantined", "orphan_reference",
-               lambda c, r: "DX" + c.str.slice(1), forced=True),
+        Defect(
+            "orphan_reference",
+            "document_id",
+            "quarantined",
+            "orphan_reference",
+            lambda c, r: "DX" + c.str.slice(1),
+            forced=True,
+        ),
         Defect("negative_amount", "applied_amount", "quarantined", "negative_amount", _negate),
-        Defect("unparseable_number", "applied_amount", "quarantined", "unparseable_number", _const("n/a")),
+        Defect(
+            "unparseable_number",
+            "applied_amount",
+            "quarantined",
+            "unparseable_number",
+            _const("n/a"),
+        ),
         Defect("unknown_code", "source_type", "quarantined", "unknown_code", _const("cheque")),
-        Defect("missing_required_value", "application_date", "quarantined", "missing_required_value",
-               _const(None)),
+        Defect(
+            "missing_required_value",
+            "application_date",
+            "quarantined",
+            "missing_required_value",
+            _const(None),
+        ),
         Defect("upper_case_code", "source_type", "normalised", None, _upper_pad),
         Defect("repeated_export", None, "collapsed", None, None),
     ],
     "adjustments": [
-        Defect("unknown_code", "adjustment_type", "quarantined", "unknown_code", _const("writeoff")),
+        Defect(
+            "unknown_code", "adjustment_type", "quarantined", "unknown_code", _const("writeoff")
+        ),
         Defect("negative_amount", "amount", "quarantined", "negative_amount", _negate),
         Defect("upper_case_code", "adjustment_type", "normalised", None, _upper_pad),
         Defect("repeated_export", None, "collapsed", None, None),
@@ -148,21 +242,49 @@ DEFECTS: dict[str, list[Defect]] = {
         Defect("repeated_export", None, "collapsed", None, None),
     ],
     "ar_document_lines": [
-        Defect("unparseable_number", "line_amount", "quarantined", "unparseable_number", _const("12.3.4")),
+        Defect(
+            "unparseable_number",
+            "line_amount",
+            "quarantined",
+            "unparseable_number",
+            _const("12.3.4"),
+        ),
         Defect("repeated_export", None, "collapsed", None, None),
     ],
     "collection_activities": [
         Defect("unknown_code", "channel", "quarantined", "unknown_code", _const("fax")),
-        Defect("orphan_reference", "customer_id", "quarantined", "orphan_reference",
-               lambda c, r: "CX" + c.str.slice(1)),
-        Defect("unparseable_date", "activity_ts", "quarantined", "unparseable_date", _const("yesterday")),
+        Defect(
+            "orphan_reference",
+            "customer_id",
+            "quarantined",
+            "orphan_reference",
+            lambda c, r: "CX" + c.str.slice(1),
+        ),
+        Defect(
+            "unparseable_date",
+            "activity_ts",
+            "quarantined",
+            "unparseable_date",
+            _const("yesterday"),
+        ),
         Defect("upper_case_code", "outcome", "normalised", None, _upper_pad),
         Defect("repeated_export", None, "collapsed", None, None),
     ],
     "promises_to_pay": [
-        Defect("unparseable_number", "promised_amount", "quarantined", "unparseable_number", _const("tbd")),
-        Defect("orphan_reference", "customer_id", "quarantined", "orphan_reference",
-               lambda c, r: "CX" + c.str.slice(1)),
+        Defect(
+            "unparseable_number",
+            "promised_amount",
+            "quarantined",
+            "unparseable_number",
+            _const("tbd"),
+        ),
+        Defect(
+            "orphan_reference",
+            "customer_id",
+            "quarantined",
+            "orphan_reference",
+            lambda c, r: "CX" + c.str.slice(1),
+        ),
         Defect("repeated_export", None, "collapsed", None, None),
     ],
     "customers": [
@@ -174,19 +296,29 @@ DEFECTS: dict[str, list[Defect]] = {
         Defect("repeated_export", None, "collapsed", None, None),
     ],
     "customer_feedback": [
-        Defect("out_of_range", "csat_score", "quarantined", "out_of_range", _const("9")),
+        Defect(
+            "out_of_range", "csat_score", "quarantined", "out_of_range", _const("9"), forced=True
+        ),
         Defect("upper_case_code", "channel", "normalised", None, _upper_pad),
         Defect("repeated_export", None, "collapsed", None, None),
     ],
     # Global tables (written once): noise only, so that a handful of rows
     # never decides the quarantine share.
     "fx_rates": [
-        Defect("lower_case_currency", "from_currency", "normalised", None, lambda c, r: c.str.lower(),
-               forced=True),
+        Defect(
+            "lower_case_currency",
+            "from_currency",
+            "normalised",
+            None,
+            lambda c, r: c.str.lower(),
+            forced=True,
+        ),
         Defect("repeated_export", None, "collapsed", None, None, forced=True),
     ],
     "collectors": [Defect("repeated_export", None, "collapsed", None, None, forced=True)],
-    "gl_ar_control_balances": [Defect("repeated_export", None, "collapsed", None, None, forced=True)],
+    "gl_ar_control_balances": [
+        Defect("repeated_export", None, "collapsed", None, None, forced=True)
+    ],
     "cash_forecasts": [Defect("repeated_export", None, "collapsed", None, None, forced=True)],
 }
 
@@ -230,7 +362,9 @@ class Injector:
         frames = {name: as_strings(t) for name, t in tables.items()}
         if "cash_receipts" in frames and "cash_applications" in frames:
             applied = set(frames["cash_applications"]["source_id"].dropna())
-            frames["cash_receipts"]["_has_applications"] = frames["cash_receipts"]["receipt_id"].isin(applied)
+            frames["cash_receipts"]["_has_applications"] = frames["cash_receipts"][
+                "receipt_id"
+            ].isin(applied)
         for name in [*(t for t in DEFECTS if t in frames)]:
             frames[name] = self._inject_table(name, frames[name])
         self._cascade(frames)
@@ -287,9 +421,9 @@ class Injector:
                 older["source_updated_at"] = (
                     pd.to_datetime(older["source_updated_at"]) - pd.Timedelta(days=2)
                 ).dt.strftime("%Y-%m-%dT%H:%M:%S")
-                older["due_date"] = (pd.to_datetime(older["due_date"]) + pd.Timedelta(days=7)).dt.strftime(
-                    "%Y-%m-%d"
-                )
+                older["due_date"] = (
+                    pd.to_datetime(older["due_date"]) + pd.Timedelta(days=7)
+                ).dt.strftime("%Y-%m-%d")
                 appended.append(older)
                 injected = older["due_date"]
             else:

@@ -72,7 +72,6 @@ def _join(*parts) -> pa.Array:
 
 
 def customers(block: pd.DataFrame) -> pa.Table:
-    n = len(block)
     no = block["customer_no"].to_numpy()
     name = _join(
         pa.array(np.array(NAME_PARTS)[no % len(NAME_PARTS)]),
@@ -85,8 +84,12 @@ def customers(block: pd.DataFrame) -> pa.Table:
     last = np.array(LAST_NAMES)[(no // 3) % len(LAST_NAMES)]
     contact = _join(pa.array(first), " ", pa.array(last))
     email = _join(
-        pc.utf8_lower(pa.array(first)), ".", pc.utf8_lower(pa.array(last)), "@c",
-        pa.array(no).cast(pa.string()), ".example.com",
+        pc.utf8_lower(pa.array(first)),
+        ".",
+        pc.utf8_lower(pa.array(last)),
+        "@c",
+        pa.array(no).cast(pa.string()),
+        ".example.com",
     )
     phone = _join("+1 555 ", pc.utf8_lpad(pa.array(no % 10_000_000).cast(pa.string()), 7, "0"))
     parent_pos = block["parent"].to_numpy()
@@ -98,7 +101,9 @@ def customers(block: pd.DataFrame) -> pa.Table:
             "customer_name": name,
             "parent_customer_id": ids("customer", parent_no),
             "industry": pa.array(np.array(INDUSTRIES)[block["industry"].to_numpy()]),
-            "country_code": pa.array(np.array([c[0] for c in COUNTRIES])[block["country"].to_numpy()]),
+            "country_code": pa.array(
+                np.array([c[0] for c in COUNTRIES])[block["country"].to_numpy()]
+            ),
             "region": text(block["region"].to_numpy()),
             "customer_since": dates(block["since_day"].to_numpy()),
             "credit_limit": pa.array(credit_limit, pa.float64(), mask=np.isnan(credit_limit)),
@@ -314,7 +319,8 @@ def collectors(ctx: Context) -> pa.Table:
         {
             "collector_id": ids("collector", numbers),
             "collector_name": _join(
-                pa.array(np.array(FIRST_NAMES)[numbers % len(FIRST_NAMES)]), " ",
+                pa.array(np.array(FIRST_NAMES)[numbers % len(FIRST_NAMES)]),
+                " ",
                 pa.array(np.array(LAST_NAMES)[(numbers * 5) % len(LAST_NAMES)]),
             ),
             "team": pa.array(np.where(numbers <= n // 2, "Team Americas", "Team International")),

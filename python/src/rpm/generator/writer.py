@@ -29,7 +29,9 @@ class ExtractWriter:
             path = self.out / f"{name}.{self.format}"
             if self.format == "csv":
                 options = pacsv.WriteOptions(include_header=True, quoting_style="needed")
-                self._writers[name] = pacsv.CSVWriter(str(path), table.schema, write_options=options)
+                self._writers[name] = pacsv.CSVWriter(
+                    str(path), table.schema, write_options=options
+                )
             else:
                 self._writers[name] = pq.ParquetWriter(str(path), table.schema, compression="zstd")
             self.rows[name] = 0

@@ -1,0 +1,60 @@
+# The README's two commands:
+#   make run    set up, generate the demo extract, validate it, dbt build, summary
+#   make test   set up and pass the whole test suite (what CI runs)
+# Point the project at your own extract with AR_EXTRACT_DIR=/path/to/folder.
+
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+DEMO_EXTRACT := data/demo_extract
+export AR_EXTRACT_DIR ?= $(DEMO_EXTRACT)
+export AR_DUCKDB_PATH ?= data/rpm.duckdb
+export DBT_PROFILES_DIR := $(CURDIR)
+export DBT_SEND_ANONYMOUS_USAGE_STATS := False
+export GX_ANALYTICS_ENABLED := False
+
+.PHONY: setup run test lint unit integration demo-extract bench clean
+
+$(INSTALLED): requirements.txt python/pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt -e python
+	touch $(INSTALLED)
+
+setup: $(INSTALLED)
+
+# The demo extract is generated once (deterministic: seed 42); delete
+# data/demo_extract or run `make demo-extract` to make it again.
+demo-extract: setup
+	$(BIN)/rpm-generate --out $(DEMO_EXTRACT)
+
+$(DEMO_EXTRACT)/_manifest/generation.json: | $(INSTALLED)
+	$(BIN)/rpm-generate --out $(DEMO_EXTRACT)
+
+run: setup $(if $(filter $(DEMO_EXTRACT),$(AR_EXTRACT_DIR)),$(DEMO_EXTRACT)/_manifest/generation.json)
+	$(BIN)/rpm-validate --extract "$(AR_EXTRACT_DIR)" --report reports/extract_validation
+	@mkdir -p "$(dir $(AR_DUCKDB_PATH))"
+	$(BIN)/dbt build; status=$$?; echo; $(BIN)/rpm-summary; exit $$status
+
+lint: setup
+	$(BIN)/ruff check python
+	$(BIN)/ruff format --check python
+	AR_DUCKDB_PATH=target/lint.duckdb $(BIN)/sqlfluff lint models tests analyses
+
+unit: setup
+	$(BIN)/pytest python/tests -m "not integration" -q
+
+integration: setup
+	$(BIN)/pytest python/tests -m integration -q
+
+test: setup lint
+	$(BIN)/pytest python/tests -q
+
+bench: setup
+	$(BIN)/python bench/run_benchmarks.py
+
+clean:
+	rm -rf target logs data reports

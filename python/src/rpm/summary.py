@@ -1,0 +1,121 @@
+"""rpm-summary: what the last `dbt build` did, in a few lines a person reads.
+
+Reads dbt's target/run_results.json and the DuckDB database (AR_DUCKDB_PATH):
+models built, tests passed / warned / failed, the extract date, and per
+extract table the rows staged, collapsed, superseded and quarantined, with
+the quarantine reasons.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+
+import duckdb
+
+
+def build_results(run_results: Path) -> dict:
+    if not run_results.exists():
+        return {}
+    data = json.loads(run_results.read_text())
+    counts: Counter = Counter()
+    failures = []
+    for result in data.get("results", []):
+        kind = result["unique_id"].split(".")[0]
+        status = result["status"]
+        counts[(kind, status)] += 1
+        if status in ("error", "fail"):
+            failures.append(
+                f"{result['unique_id']}: {(result.get('message') or '').splitlines()[0][:300]}"
+            )
+    return {"counts": counts, "elapsed": data.get("elapsed_time", 0.0), "failures": failures}
+
+
+def _query(con, sql: str):
+    try:
+        return con.sql(sql).fetchall()
+    except duckdb.Error:
+        return None
+
+
+def summary_lines(database: Path, run_results: Path, extract_dir: str) -> list[str]:
+    lines = [f"== rpm build: extract {extract_dir} -> {database} =="]
+    results = build_results(run_results)
+    if results:
+        c = results["counts"]
+        models = c[("model", "success")]
+        tests_total = sum(n for (kind, _), n in c.items() if kind == "test")
+        failed_tests = c[("test", "fail")] + c[("test", "error")]
+        not_built = [
+            f"{c[('model', status)]} models {word}"
+            for status, word in (("error", "failed"), ("skipped", "skipped"))
+            if c[("model", status)]
+        ]
+        lines.append(
+            f"dbt build: {models} models and {c[('seed', 'success')]} seeds built"
+            + "".join(f", {text}" for text in not_built)
+            + f"; {tests_total} data tests: {c[('test', 'pass')]} passed, "
+            f"{c[('test', 'warn')]} warned, {failed_tests} failed; {results['elapsed']:.1f} s"
+        )
+        for failure in results["failures"][:5]:
+            lines.append(f"  FAILED {failure}")
+    if not database.exists():
+        lines.append("no database yet: the build did not get far enough")
+        return lines
+    con = duckdb.connect(str(database), read_only=True)
+    extract = _query(
+        con, "select extract_date, extract_date_source from intermediate.util_extract_date"
+    )
+    if extract:
+        lines.append(f"extract date {extract[0][0]} ({extract[0][1]})")
+    accounting = _query(
+        con,
+        "select table_name, raw_rows, staged_rows, collapsed_rows, superseded_rows, "
+        "quarantined_rows from quarantine.extract_row_accounting order by table_name",
+    )
+    if accounting:
+        lines.append("")
+        lines.append(
+            f"{'extract table':<24}{'raw':>11}{'staged':>11}{'collapsed':>11}{'superseded':>11}"
+            f"{'quarantined':>12}"
+        )
+        for table, *numbers in accounting:
+            lines.append(
+                f"  {table:<22}" + "".join(f"{n:>11,}" for n in numbers[:4]) + f"{numbers[4]:>12,}"
+            )
+    reasons = _query(
+        con,
+        "select table_name, reason_code, quarantined_rows, example_record_key, "
+        "example_detail from quarantine.quarantine_summary "
+        "order by quarantined_rows desc, table_name, reason_code",
+    )
+    if reasons:
+        lines.append("")
+        lines.append("quarantined rows by reason (all in quarantine.quarantined_rows):")
+        for table, reason, rows, key, detail in reasons[:12]:
+            lines.append(f"  {table:<22} {reason:<27}{rows:>7,}  e.g. {key}: {detail}")
+        if len(reasons) > 12:
+            lines.append(f"  ... {len(reasons) - 12} more table/reason pairs")
+    elif accounting:
+        lines.append("no rows quarantined")
+    return lines
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="rpm-summary", description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--database", type=Path, default=Path(os.environ.get("AR_DUCKDB_PATH", "data/rpm.duckdb"))
+    )
+    parser.add_argument("--run-results", type=Path, default=Path("target/run_results.json"))
+    args = parser.parse_args(argv)
+    extract_dir = os.environ.get("AR_EXTRACT_DIR", "data/demo_extract")
+    print("\n".join(summary_lines(args.database, args.run_results, extract_dir)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

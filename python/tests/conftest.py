@@ -1,0 +1,47 @@
+"""Shared fixtures: the project root and small generated extracts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from rpm import project_root
+from rpm.generator.cli import GeneratorConfig, generate
+
+ROOT = project_root()
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def worked_example() -> Path:
+    path = SHARED / "spec" / "worked_example"
+    if not path.exists():
+        pytest.fail(f"../shared is missing: {path} (CI clones the project beside shared/)")
+    return path
+
+
+def make_extract(out: Path, **overrides) -> dict:
+    config = GeneratorConfig(
+        **{
+            "customers": 150,
+            "months": 18,
+            "start": dt.date(2024, 1, 1),
+            "seed": 7,
+            "out": out,
+            **overrides,
+        }
+    )
+    return generate(config)
+
+
+@pytest.fixture(scope="session")
+def small_extract(tmp_path_factory) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp("extract") / "small"
+    return out, make_extract(out)

@@ -1,0 +1,60 @@
+"""Great Expectations validates an extract against the contract and writes a
+report; a folder that cannot be built gets a readable verdict, exit 2."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from conftest import make_extract
+
+from rpm import validation
+
+
+@pytest.fixture(scope="module")
+def messy_extract(tmp_path_factory):
+    out = tmp_path_factory.mktemp("gx") / "messy"
+    make_extract(out, customers=60, months=12, messy=0.01)
+    return out
+
+
+def test_clean_extract_passes(small_extract, root):
+    folder, _ = small_extract
+    summaries, results = validation.validate_extract(folder, root)
+    assert results and all(r.success for r in results)
+    assert {s.table for s in summaries} >= {"ar_documents", "customers"}
+
+
+def test_messy_extract_reports_failures_with_examples(messy_extract, root, tmp_path):
+    summaries, results = validation.validate_extract(messy_extract, root)
+    failed = {(r.table, r.check, r.column): r for r in results if not r.success}
+    unknown = failed[("ar_documents", "code in document_type", "document_type")]
+    assert unknown.unexpected >= 1 and "INX" in unknown.examples
+    assert ("ar_documents", "parseable date", "document_date") in failed
+    # Lower-case or padded codes are normalised by staging: not reported.
+    assert ("cash_receipts", "code in receipt_status", "status") not in failed
+    assert not any(r.structural for r in failed.values())
+    validation.write_report(tmp_path / "report", messy_extract, summaries, results)
+    report = (tmp_path / "report.md").read_text()
+    assert "buildable" in report and "INX" in report
+    assert json.loads((tmp_path / "report.json").read_text())["checks"]
+
+
+def test_missing_required_table_cannot_build(small_extract, tmp_path, root, capsys):
+    folder, _ = small_extract
+    broken = tmp_path / "broken"
+    shutil.copytree(folder, broken)
+    (broken / "cash_receipts.csv").unlink()
+    status = validation.main(["--extract", str(broken), "--report", str(tmp_path / "r")])
+    assert status == 2
+    assert "CANNOT BUILD: cash_receipts" in capsys.readouterr().out
+    assert "CANNOT BUILD: cash_receipts file present" in (tmp_path / "r.md").read_text()
+
+
+def test_large_tables_are_validated_on_a_documented_sample(small_extract, root):
+    folder, summary = small_extract
+    summaries, _ = validation.validate_extract(folder, root, max_rows=100)
+    docs = next(s for s in summaries if s.table == "ar_documents")
+    assert docs.sampled and docs.rows_validated == 100
+    assert docs.rows_in_file == summary["rows"]["ar_documents"]
