@@ -113,7 +113,8 @@ def test_clean_extract_amounts_survive_staging(clean, tmp_path_factory):
     folder = Path(summary["config"]["out"])
     docs = pd.read_parquet(folder / "ar_documents.parquet")
     staged = build.query(
-        "select count(*) as n, sum(amount_document) as total from intermediate.int_ar_documents_validated"
+        "select count(*) as n, sum(amount_document) as total "
+        "from intermediate.int_ar_documents_validated"
     )
     assert staged["n"][0] == len(docs)
     assert float(staged["total"][0]) == pytest.approx(docs["amount"].sum(), abs=0.01)
@@ -154,7 +155,8 @@ def test_every_defect_has_its_expected_outcome(messy):
 def test_noise_is_normalised_collapsed_or_superseded(messy):
     build, manifest = messy
     docs = build.query(
-        "select document_id, document_type, currency_code, due_date from intermediate.int_ar_documents_validated"
+        "select document_id, document_type, currency_code, due_date "
+        "from intermediate.int_ar_documents_validated"
     ).set_index("document_id")
     normalised = manifest[
         (manifest["table_name"] == "ar_documents") & (manifest["expected_outcome"] == "normalised")
