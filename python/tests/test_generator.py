@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import make_extract
+from reference_ledger import ReferenceLedger
 
 from rpm.contract import load_contract
 
@@ -119,112 +120,22 @@ def test_realistic_mix_of_behaviours(small_extract):
     assert {"USD"} == set(fx.loc[fx["from_currency"] == "USD", "from_currency"])
 
 
-def _rates(fx: pd.DataFrame) -> pd.DataFrame:
-    """Quotes to USD: direct pairs as quoted, inverse pairs as 1 / rate; the
-    direct quote wins a tie of dates."""
-    direct = fx[fx["to_currency"] == "USD"].assign(
-        currency=fx["from_currency"], to_usd=fx["rate"].astype(float), priority=0
-    )
-    inverse = fx[fx["from_currency"] == "USD"].assign(
-        currency=fx["to_currency"], to_usd=1 / fx["rate"].astype(float), priority=1
-    )
-    quotes = pd.concat([direct, inverse]).assign(day=lambda f: pd.to_datetime(f["rate_date"]))
-    return quotes.sort_values(["currency", "day", "priority"]).drop_duplicates(["currency", "day"])
-
-
-def _with_rate(frame: pd.DataFrame, date_column: str, quotes: pd.DataFrame) -> pd.Series:
-    """Latest quote on or before the date, at most 7 days old; USD is 1."""
-    left = frame.assign(day=pd.to_datetime(frame[date_column]), _row=np.arange(len(frame)))
-    left = left.sort_values("day")
-    merged = pd.merge_asof(
-        left,
-        quotes[["currency", "day", "to_usd"]].sort_values("day"),
-        on="day",
-        left_by="currency_code",
-        right_by="currency",
-        tolerance=pd.Timedelta(days=7),
-    ).sort_values("_row")
-    rate = merged["to_usd"].to_numpy(copy=True)
-    rate[frame["currency_code"].to_numpy() == "USD"] = 1.0
-    assert not np.isnan(rate).any()
-    return pd.Series(rate, index=frame.index)
-
-
 def test_gl_equals_net_ar_except_planted_items(small_extract):
-    """Net AR (kpi_definitions.md) per company at each month end, from the
-    files alone, against gl_ar_control_balances."""
+    """Net AR per company at each month end, re-computed from the files alone
+    (reference_ledger.py), against gl_ar_control_balances."""
     folder, _ = small_extract
-    quotes = _rates(read(folder, "fx_rates"))
-    docs = read(folder, "ar_documents")
-    docs["rate"] = _with_rate(docs, "document_date", quotes)
-    docs["amount"] = docs["amount"].astype(float)
-    receipts = read(folder, "cash_receipts")
-    receipts["rate"] = _with_rate(receipts, "receipt_date", quotes)
-    receipts["amount"] = receipts["amount"].astype(float)
-    apps = read(folder, "cash_applications")
-    apps = apps.merge(
-        docs[["document_id", "company_code", "rate"]], on="document_id", how="left"
-    ).merge(
-        receipts[["receipt_id", "rate", "reversal_date"]].rename(
-            columns={"receipt_id": "source_id", "rate": "receipt_rate"}
-        ),
-        on="source_id",
-        how="left",
-    )
-    cm_rate = docs.set_index("document_id")["rate"]
-    apps["source_rate"] = np.where(
-        apps["source_type"] == "receipt",
-        apps["receipt_rate"],
-        apps["source_id"].map(cm_rate),
-    )
-    applied = apps["applied_amount"].astype(float)
-    discount = apps["discount_amount"].astype(float)
-    adjustments = read(folder, "adjustments").merge(
-        docs[["document_id", "company_code", "rate"]], on="document_id"
-    )
+    ledger = ReferenceLedger(folder)
     gl = read(folder, "gl_ar_control_balances")
     planted = read(folder / "_manifest", "gl_reconciling_items")
-    differences = []
-    for row in gl.itertuples():
-        t, company = row.period_end_date, row.company_code
-        d = docs[(docs["company_code"] == company) & (docs["document_date"] <= t)]
-        # AR and unapplied credits: every document's amount less what was
-        # applied to it; an application counts until its receipt's reversal.
-        counts = (
-            (apps["company_code"] == company)
-            & (apps["application_date"] <= t)
-            & ~(apps["reversal_date"].notna() & (apps["reversal_date"] <= t))
-        )
-        doc_side = (d["amount"] * d["rate"]).sum() - (
-            (applied + discount)[counts] * apps.loc[counts, "rate"]
-        ).sum()
-        # ... and the credit memo's own balance rises by what it applied.
-        cm_side = (
-            (applied[counts] * apps.loc[counts, "source_rate"])
-            .where(apps.loc[counts, "source_type"] == "credit_memo", 0)
-            .sum()
-        )
-        a = adjustments[
-            (adjustments["company_code"] == company) & (adjustments["adjustment_date"] <= t)
-        ]
-        adjusted = (a["amount"].astype(float) * a["rate"]).sum()
-        r = receipts[
-            (receipts["company_code"] == company)
-            & (receipts["receipt_date"] <= t)
-            & ~(receipts["reversal_date"].notna() & (receipts["reversal_date"] <= t))
-        ]
-        from_receipts = counts & (apps["source_type"] == "receipt")
-        unapplied_cash = (r["amount"] * r["rate"]).sum() - (
-            applied[from_receipts] * apps.loc[from_receipts, "receipt_rate"]
-        ).sum()
-        net_ar = doc_side + cm_side - adjusted - unapplied_cash
-        differences.append(float(row.balance) - net_ar)
-    gl["difference"] = differences
-    off = gl[gl["difference"].abs() > 0.01]
+    net_ar = {end: ledger.net_ar(end) for end in gl["period_end_date"].unique()}
+    gl["difference"] = [
+        float(row.balance) - net_ar[row.period_end_date].get(row.company_code, 0.0)
+        for row in gl.itertuples()
+    ]
+    found = gl[gl["difference"].abs() > 0.01].set_index(["company_code", "period_end_date"])
     expected = planted.set_index(["company_code", "period_end_date"])["difference"].astype(float)
-    found = off.set_index(["company_code", "period_end_date"])["difference"]
     assert sorted(found.index) == sorted(expected.index)
-    assert np.allclose(found.loc[expected.index].to_numpy(), expected.to_numpy(), atol=0.01)
+    assert np.allclose(found.loc[expected.index, "difference"], expected.to_numpy(), atol=0.01)
 
 
 def test_demo_sized_summary_is_written(small_extract):

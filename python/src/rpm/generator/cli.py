@@ -211,13 +211,13 @@ def _planted_patterns(ctx) -> dict:
         "quality_drift": {
             "segment_type": "industry",
             "segment_value": QUALITY_DRIFT_INDUSTRY,
-            "mechanism": "dated terms lengthen ~4.5 days per quarter; paid on the new due date",
+            "mechanism": "dated terms lengthen ~5.5 days per quarter; paid on the new due date",
             **window,
         },
         "collection_discipline": {
             "segment_type": "industry",
             "segment_value": COLLECTION_DISCIPLINE_INDUSTRY,
-            "mechanism": "customers pay ~9 days later past due each quarter",
+            "mechanism": "customers pay ~6 days later past due each quarter",
             **window,
         },
     }

@@ -49,7 +49,7 @@ INDUSTRIES = [
     "Export",
     "Technology",
 ]
-INDUSTRY_SHARE = [0.28, 0.16, 0.18, 0.14, 0.12, 0.12]
+INDUSTRY_SHARE = [0.24, 0.16, 0.18, 0.14, 0.10, 0.18]
 # The planted patterns of the last four quarters (see GENERATOR.md).
 QUALITY_DRIFT_INDUSTRY = "Technology"
 COLLECTION_DISCIPLINE_INDUSTRY = "Retail"
@@ -57,17 +57,17 @@ COLLECTION_DISCIPLINE_INDUSTRY = "Retail"
 # Payment habits: share per industry of prompt / on-terms / late / chronic payers.
 HABITS = ["prompt", "on_terms", "late", "chronic"]
 HABIT_SHARE = {
-    "Manufacturing": [0.30, 0.47, 0.17, 0.06],
-    "Professional Services": [0.20, 0.50, 0.24, 0.06],
-    "Wholesale": [0.33, 0.46, 0.15, 0.06],
-    "Retail": [0.35, 0.50, 0.12, 0.03],
-    "Export": [0.22, 0.45, 0.23, 0.10],
-    "Technology": [0.48, 0.50, 0.02, 0.00],
+    "Manufacturing": [0.34, 0.52, 0.10, 0.04],
+    "Professional Services": [0.24, 0.56, 0.15, 0.05],
+    "Wholesale": [0.36, 0.51, 0.09, 0.04],
+    "Retail": [0.38, 0.52, 0.08, 0.02],
+    "Export": [0.26, 0.50, 0.16, 0.08],
+    "Technology": [0.50, 0.49, 0.01, 0.00],
 }
 # days paid after the due date: mean, standard deviation; probability of default
-HABIT_DELAY_MEAN = np.array([-4.0, 2.0, 20.0, 50.0])
-HABIT_DELAY_SD = np.array([3.0, 4.0, 11.0, 22.0])
-HABIT_DEFAULT_P = np.array([0.0003, 0.0008, 0.006, 0.15])
+HABIT_DELAY_MEAN = np.array([-4.0, -1.0, 12.0, 120.0])
+HABIT_DELAY_SD = np.array([3.0, 3.0, 8.0, 30.0])
+HABIT_DEFAULT_P = np.array([0.0003, 0.0008, 0.006, 0.20])
 TERMS = np.array([30, 45, 60])
 TERMS_SHARE = {
     "Professional Services": [0.2, 0.4, 0.4],
@@ -240,7 +240,7 @@ def _settle(rng, ctx: Context, cust: pd.DataFrame, ci, doc_day, due_day, open_ce
         HABIT_DELAY_MEAN[habit]
         + HABIT_DELAY_SD[habit] * rng.normal(0, 1, n)
         + cust["delay_offset"].to_numpy()[ci]
-        + np.where(discipline, 9.0 * progress, 0.0)
+        + np.where(discipline, 6.0 * progress, 0.0)
     )
     pay_day = np.maximum(due_day + np.round(delay).astype(np.int64), doc_day + 1)
     pay_day = np.where(
@@ -271,7 +271,7 @@ def _settle(rng, ctx: Context, cust: pd.DataFrame, ci, doc_day, due_day, open_ce
     wo_rows = np.flatnonzero(defaults)
     write_offs = (
         wo_rows,
-        due_day[wo_rows] + _uniform_int(rng, 121, 240, len(wo_rows)),
+        due_day[wo_rows] + _uniform_int(rng, 150, 360, len(wo_rows)),
         write_off_cents[wo_rows],
     )
 
@@ -330,9 +330,9 @@ def simulate_block(rng: np.random.Generator, ctx: Context, n_customers: int) -> 
         rng, cust["avg_usd"].to_numpy()[ci] * rng.lognormal(0, 0.55, n_inv) * scale, currency
     )
     drift = cust["industry"].to_numpy()[ci] == INDUSTRIES.index(QUALITY_DRIFT_INDUSTRY)
-    # Quality drift: the segment is granted ever longer dated terms (about 4.5
+    # Quality drift: the segment is granted ever longer dated terms (about 5.5
     # days more per quarter) and pays on them, so DSO rises while CEI holds.
-    extra_terms = np.where(drift, np.round(4.5 * _pattern_progress(ctx, doc_day)), 0).astype(
+    extra_terms = np.where(drift, np.round(5.5 * _pattern_progress(ctx, doc_day)), 0).astype(
         np.int64
     )
     due_day = doc_day + cust["terms"].to_numpy()[ci] + extra_terms
