@@ -47,14 +47,13 @@ joined as (
         on
             applications.document_id = targets.document_id
             and targets.document_type in ('INV', 'DM')
+    -- Join on keys only (a condition on the left side alone would turn the
+    -- join into a nested loop); the CASE above picks the source by type.
     left join receipts
-        on
-            applications.source_type = 'receipt'
-            and applications.source_id = receipts.receipt_id
+        on applications.source_id = receipts.receipt_id
     left join documents as credit_memos
         on
-            applications.source_type = 'credit_memo'
-            and applications.source_id = credit_memos.document_id
+            applications.source_id = credit_memos.document_id
             and credit_memos.document_type = 'CM'
 
 ),

@@ -1,0 +1,161 @@
+"""Benchmarks (reported, never asserted): `make bench` or
+
+    python bench/run_benchmarks.py generator --invoices 100000 1000000 10000000
+    python bench/run_benchmarks.py build --invoices 176000 1000000
+
+generator  rpm-generate to Parquet at about N invoices: wall time, peak memory
+           (max RSS of the process), rows and bytes written.
+build      generate (Parquet), then `dbt build` of everything that exists:
+           wall time, peak memory, time per model (run_results.json), the
+           database size, and as a floor the time DuckDB takes to scan every
+           raw file once.
+Results are printed as Markdown and saved under bench/results/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+RESULTS = ROOT / "bench" / "results"
+WORK = ROOT / "data" / "bench"
+INVOICES_PER_CUSTOMER = 79.6  # INV documents per customer at 36 months, default mix
+
+
+def run(cmd: list[str], env: dict | None = None) -> tuple[float, float, str]:
+    """Wall seconds, peak RSS in GB of the child, and its output."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    completed = subprocess.run(
+        cmd, cwd=ROOT, env={**os.environ, **(env or {})}, capture_output=True, text=True
+    )
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if completed.returncode != 0:
+        raise RuntimeError(
+            f"{' '.join(cmd)} failed:\n{completed.stdout[-3000:]}{completed.stderr[-3000:]}"
+        )
+    # ru_maxrss of children is the max over all children so far: run one
+    # benchmark per process invocation for exact figures (make bench does).
+    return seconds, max(peak, before) / 1024 / 1024, completed.stdout
+
+
+def machine() -> str:
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
+    return f"{platform.machine()}, {os.cpu_count()} cores, {memory:.0f} GiB RAM, Python {platform.python_version()}"
+
+
+def generate(invoices: int, out: Path) -> dict:
+    customers = max(int(invoices / INVOICES_PER_CUSTOMER), 10)
+    seconds, peak, _ = run(
+        [
+            str(BIN / "rpm-generate"),
+            "--customers",
+            str(customers),
+            "--format",
+            "parquet",
+            "--out",
+            str(out),
+        ]
+    )
+    summary = json.loads((out / "_manifest" / "generation.json").read_text())
+    size = sum(p.stat().st_size for p in out.glob("*.parquet"))
+    types = pq.read_table(out / "ar_documents.parquet", columns=["document_type"])
+    return {
+        "customers": customers,
+        "invoices": pc.sum(pc.equal(types["document_type"], "INV")).as_py(),
+        "documents": summary["rows"]["ar_documents"],
+        "rows_all_tables": sum(summary["rows"].values()),
+        "seconds": round(seconds, 1),
+        "peak_rss_gb": round(peak, 2),
+        "parquet_mb": round(size / 1024**2, 1),
+    }
+
+
+def scan_floor(extract: Path) -> float:
+    import duckdb
+
+    started = time.perf_counter()
+    con = duckdb.connect()
+    for path in sorted(extract.glob("*.parquet")):
+        con.sql(
+            f"select count(*), max(columns(*)::varchar) from read_parquet('{path}')"
+        ).fetchall()
+    return round(time.perf_counter() - started, 1)
+
+
+def build(invoices: int) -> dict:
+    extract = WORK / f"extract_{invoices}"
+    generated = generate(invoices, extract)
+    database = WORK / f"rpm_{invoices}.duckdb"
+    database.unlink(missing_ok=True)
+    target = WORK / f"target_{invoices}"
+    env = {
+        "AR_EXTRACT_DIR": str(extract),
+        "AR_DUCKDB_PATH": str(database),
+        "DBT_PROFILES_DIR": str(ROOT),
+    }
+    seconds, peak, _ = run(
+        [str(BIN / "dbt"), "build", "--target-path", str(target)], env
+    )
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    per_model = sorted(
+        (
+            (r["unique_id"].split(".")[-1], round(r["execution_time"], 2))
+            for r in results
+            if r["unique_id"].startswith("model.")
+        ),
+        key=lambda item: -item[1],
+    )
+    return {
+        **generated,
+        "build_seconds": round(seconds, 1),
+        "build_peak_rss_gb": round(peak, 2),
+        "database_mb": round(database.stat().st_size / 1024**2, 1),
+        "raw_scan_floor_seconds": scan_floor(extract),
+        "slowest_models": per_model[:10],
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("suite", choices=["generator", "build"])
+    parser.add_argument("--invoices", type=int, nargs="+", default=[100_000])
+    parser.add_argument(
+        "--keep", action="store_true", help="keep generated data under data/bench"
+    )
+    args = parser.parse_args()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    WORK.mkdir(parents=True, exist_ok=True)
+    print(f"machine: {machine()}")
+    for invoices in args.invoices:
+        if args.suite == "generator":
+            result = generate(invoices, WORK / f"extract_{invoices}")
+        else:
+            result = build(invoices)
+        result["machine"] = machine()
+        (RESULTS / f"{args.suite}_{invoices}.json").write_text(
+            json.dumps(result, indent=1)
+        )
+        print(json.dumps(result))
+        if not args.keep:
+            shutil.rmtree(WORK, ignore_errors=True)
+            WORK.mkdir(parents=True, exist_ok=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
