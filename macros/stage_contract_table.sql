@@ -29,6 +29,7 @@
     {%- set table_meta = rpm.contract_meta(rpm.contract_table(table_name)) -%}
     {%- set key_columns = table_meta['primary_key'] -%}
     {%- set version_column = table_meta.get('version_column') -%}
+    {%- set key_text = key_columns | join('__text, ') ~ '__text' -%}
     {%- set checks = rpm.contract_checks(columns) + extra_checks -%}
 
 with
@@ -63,9 +64,7 @@ typed as (
             as {{ column.name }},
         {%- endif %}
         {%- endfor %}
-        {{ rpm.text_key(key_columns) }} as record_key,
-        {{ dbt.hash(rpm.text_key(columns | map(attribute='name') | list, null_marker=true)) }}
-            as row_hash
+        {{ rpm.text_key(key_columns) }} as record_key
     from cleaned
 
 ),
@@ -77,75 +76,78 @@ checked as (
         {{ rpm.first_failure(checks, 'reason') }} as quarantine_reason,
         {{ rpm.first_failure(checks, 'column') }} as quarantine_column,
         {{ rpm.first_failure(checks, 'value') }} as quarantine_value,
+        {#- Exact duplicates: equal in every cleaned cell (NULLs equal). -#}
         row_number() over (
-            partition by row_hash order by _raw_row_id
+            partition by
+            {%- for column in columns %}
+                {{ column.name }}__text{{ ',' if not loop.last }}
+            {%- endfor %}
+            order by _raw_row_id
         ) > 1 as is_exact_duplicate
     from typed
 
 ),
 
-candidate_versions as (
+candidates as (
 
     {#- Rows that passed their own checks compete for their key. -#}
     select
-        _raw_row_id,
+        *,
+        not is_exact_duplicate and quarantine_reason is null as is_candidate
+    from checked
+
+),
+
+versions as (
+
+    select
+        *,
         {%- if version_column %}
-        {{ version_column }} < max({{ version_column }}) over (
-            partition by record_key
-        ) as is_older_version,
-        count(*) over (
-            partition by record_key, {{ version_column }}
+        is_candidate and {{ version_column }} < max(
+            case when is_candidate then {{ version_column }} end
+        ) over (partition by {{ key_text }}) as is_older_version,
+        is_candidate and count(case when is_candidate then 1 end) over (
+            partition by {{ key_text }}, {{ version_column }}
         ) > 1 as is_conflicting
         {%- else %}
         false as is_older_version,
-        count(*) over (partition by record_key) > 1 as is_conflicting
+        is_candidate and count(case when is_candidate then 1 end) over (
+            partition by {{ key_text }}
+        ) > 1 as is_conflicting
         {%- endif %}
-    from checked
-    where not is_exact_duplicate and quarantine_reason is null
+    from candidates
 
 ),
 
 final as (
 
     select
-        checked._raw_row_id,
-        checked.record_key,
+        _raw_row_id,
+        record_key,
         {%- for column in columns %}
-        checked.{{ column.name }},
+        {{ column.name }},
         {%- endfor %}
         case
-            when checked.is_exact_duplicate then 'collapsed'
-            when checked.quarantine_reason is not null then 'quarantined'
-            when candidate_versions.is_older_version then 'superseded'
-            when candidate_versions.is_conflicting then 'quarantined'
+            when is_exact_duplicate then 'collapsed'
+            when quarantine_reason is not null then 'quarantined'
+            when is_older_version then 'superseded'
+            when is_conflicting then 'quarantined'
             else 'staged'
         end as row_status,
         case
-            when checked.is_exact_duplicate then null
-            when checked.quarantine_reason is not null
-                then checked.quarantine_reason
-            when candidate_versions.is_older_version then null
-            when candidate_versions.is_conflicting
-                then 'conflicting_duplicate'
+            when is_candidate and is_conflicting then 'conflicting_duplicate'
+            when not is_exact_duplicate then quarantine_reason
         end as quarantine_reason,
         case
-            when checked.is_exact_duplicate then null
-            when checked.quarantine_reason is not null
-                then checked.quarantine_column
-            when candidate_versions.is_older_version then null
-            when candidate_versions.is_conflicting
+            when is_candidate and is_conflicting
                 then '{{ key_columns | join("|") }}'
+            when not is_exact_duplicate then quarantine_column
         end as quarantine_column,
         case
-            when checked.is_exact_duplicate then null
-            when checked.quarantine_reason is not null
-                then checked.quarantine_value
-            when candidate_versions.is_older_version then null
-            when candidate_versions.is_conflicting then checked.record_key
+            when is_candidate and is_conflicting then record_key
+            when not is_exact_duplicate then quarantine_value
         end as quarantine_value
-    from checked
-    left join candidate_versions
-        on checked._raw_row_id = candidate_versions._raw_row_id
+    from versions
 
 )
 
@@ -166,14 +168,12 @@ select * from final
 {% endmacro %}
 
 
-{% macro text_key(names, null_marker=false) %}
-    {#- name1__text || '|' || name2__text ...; NULL parts as '' (or a marker
-        that no cell holds, for hashing whole rows). -#}
+{% macro text_key(names) %}
+    {#- name1__text || '|' || name2__text ...; NULL parts as ''. -#}
     {%- set parts = [] -%}
     {%- for name in names -%}
         {%- if not loop.first -%}{%- do parts.append("'|'") -%}{%- endif -%}
-        {%- do parts.append(
-            "coalesce(" ~ name ~ "__text, '" ~ ('\\N' if null_marker else '') ~ "')") -%}
+        {%- do parts.append("coalesce(" ~ name ~ "__text, '')") -%}
     {%- endfor -%}
     {{ dbt.concat(parts) }}
 {% endmacro %}

@@ -81,6 +81,10 @@ def _pad_lower(column, rng):
     return "  " + column.str.lower() + " "
 
 
+def _lower(column, rng):
+    return column.str.lower()
+
+
 def _upper_pad(column, rng):
     return " " + column.str.upper()
 
@@ -172,14 +176,7 @@ DEFECTS: dict[str, list[Defect]] = {
         Defect(
             "padded_lower_case_code", "document_type", "normalised", None, _pad_lower, forced=True
         ),
-        Defect(
-            "lower_case_currency",
-            "currency_code",
-            "normalised",
-            None,
-            lambda c, r: c.str.lower(),
-            forced=True,
-        ),
+        Defect("lower_case_currency", "currency_code", "normalised", None, _lower, forced=True),
         Defect("repeated_export", None, "collapsed", None, None, forced=True),
         Defect("newer_version", "due_date", "superseded", None, None, forced=True),
     ],
@@ -305,14 +302,7 @@ DEFECTS: dict[str, list[Defect]] = {
     # Global tables (written once): noise only, so that a handful of rows
     # never decides the quarantine share.
     "fx_rates": [
-        Defect(
-            "lower_case_currency",
-            "from_currency",
-            "normalised",
-            None,
-            lambda c, r: c.str.lower(),
-            forced=True,
-        ),
+        Defect("lower_case_currency", "from_currency", "normalised", None, _lower, forced=True),
         Defect("repeated_export", None, "collapsed", None, None, forced=True),
     ],
     "collectors": [Defect("repeated_export", None, "collapsed", None, None, forced=True)],
