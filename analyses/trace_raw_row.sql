@@ -1,7 +1,9 @@
 -- Auditor's trace: every raw row of one extract table and key, with what
 -- happened to it (staged, collapsed, superseded or quarantined, and why).
--- dbt compile --select trace_raw_row --vars '{table: ar_documents, key: D000000001}'
--- then run the compiled SQL from target/compiled/rpm/analyses/.
+-- Compile with the table and key as vars, e.g.
+--   dbt compile --select trace_raw_row
+--     --vars '{table: ar_documents, key: D000000001}'
+-- then run the SQL in target/compiled/rpm/analyses/.
 {%- set table_name = var('table', 'ar_documents') %}
 {%- set record_key = var('key', 'D000000001') %}
 
