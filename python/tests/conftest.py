@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pytest
+from generated import make_extract
 
 from rpm import project_root
-from rpm.generator.cli import GeneratorConfig, generate
 
 ROOT = project_root()
 SHARED = ROOT.parent / "shared"
@@ -25,20 +24,6 @@ def worked_example() -> Path:
     if not path.exists():
         pytest.fail(f"../shared is missing: {path} (CI clones the project beside shared/)")
     return path
-
-
-def make_extract(out: Path, **overrides) -> dict:
-    config = GeneratorConfig(
-        **{
-            "customers": 150,
-            "months": 18,
-            "start": dt.date(2024, 1, 1),
-            "seed": 7,
-            "out": out,
-            **overrides,
-        }
-    )
-    return generate(config)
 
 
 @pytest.fixture(scope="session")

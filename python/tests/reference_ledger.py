@@ -24,10 +24,17 @@ STALENESS_DAYS = 7
 
 
 def read(folder: Path, table: str) -> pd.DataFrame:
+    """A table as text, the way a CSV reads (dates ISO, NULL as None)."""
     path = folder / f"{table}.csv"
+    if path.exists():
+        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    path = folder / f"{table}.parquet"
     if not path.exists():
         return pd.DataFrame()
-    return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    frame = pd.read_parquet(path).astype(object)
+    return frame.map(
+        lambda v: None if pd.isna(v) else (v.isoformat() if hasattr(v, "isoformat") else str(v))
+    )
 
 
 def quotes_to_reporting(fx: pd.DataFrame) -> pd.DataFrame:

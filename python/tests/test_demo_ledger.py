@@ -9,7 +9,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import make_extract
+from generated import make_extract
 from reference_ledger import ReferenceLedger
 
 MONTH_ENDS = [d.strftime("%Y-%m-%d") for d in pd.date_range("2023-01-31", "2025-12-31", freq="ME")]

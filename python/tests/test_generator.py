@@ -10,7 +10,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import make_extract
+from generated import make_extract
 from reference_ledger import ReferenceLedger
 
 from rpm.contract import load_contract

@@ -7,7 +7,7 @@ import csv
 
 import pandas as pd
 import pytest
-from conftest import make_extract
+from generated import make_extract
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import json
 import shutil
 
 import pytest
-from conftest import make_extract
+from generated import make_extract
 
 from rpm import validation
 

@@ -49,6 +49,7 @@ def summary_lines(database: Path, run_results: Path, extract_dir: str) -> list[s
         c = results["counts"]
         models = c[("model", "success")]
         tests_total = sum(n for (kind, _), n in c.items() if kind == "test")
+        units_total = sum(n for (kind, _), n in c.items() if kind == "unit_test")
         failed_tests = c[("test", "fail")] + c[("test", "error")]
         not_built = [
             f"{c[('model', status)]} models {word}"
@@ -59,7 +60,9 @@ def summary_lines(database: Path, run_results: Path, extract_dir: str) -> list[s
             f"dbt build: {models} models and {c[('seed', 'success')]} seeds built"
             + "".join(f", {text}" for text in not_built)
             + f"; {tests_total} data tests: {c[('test', 'pass')]} passed, "
-            f"{c[('test', 'warn')]} warned, {failed_tests} failed; {results['elapsed']:.1f} s"
+            f"{c[('test', 'warn')]} warned, {failed_tests} failed; "
+            f"{c[('unit_test', 'pass')]} of {units_total} unit tests passed; "
+            f"{results['elapsed']:.1f} s"
         )
         for failure in results["failures"][:5]:
             lines.append(f"  FAILED {failure}")
@@ -102,6 +105,77 @@ def summary_lines(database: Path, run_results: Path, extract_dir: str) -> list[s
             lines.append(f"  ... {len(reasons) - 12} more table/reason pairs")
     elif accounting:
         lines.append("no rows quarantined")
+    lines += ledger_lines(con)
+    return lines
+
+
+def _money(value: float) -> str:
+    return f"{value / 1e6:,.2f}M" if abs(value) >= 1e5 else f"{value:,.0f}"
+
+
+def ledger_lines(con) -> list[str]:
+    """AR roll-forward of the last months, the latest aging by bucket and the
+    GL reconciliation, all companies, reporting currency."""
+    lines: list[str] = []
+    rollforward = _query(
+        con,
+        "select strftime(period_start_date, '%Y-%m'), sum(ar_begin_reporting), "
+        "sum(credit_sales_reporting), sum(cash_applied_reporting), "
+        "sum(credit_memo_applied_reporting), sum(discounts_reporting), "
+        "sum(write_offs_reporting), sum(other_adjustments_reporting), "
+        "sum(reversals_reporting), sum(ar_end_reporting) "
+        "from marts.rpt_ar_rollforward_monthly group by 1 order by 1 desc limit 3",
+    )
+    if rollforward:
+        lines += ["", "AR roll-forward, reporting currency, all companies (last 3 months):"]
+        header = [
+            "month",
+            "begin",
+            "+sales",
+            "-cash",
+            "-credit",
+            "-discount",
+            "-written",
+            "-other",
+            "+reversed",
+            "end",
+        ]
+        lines.append("  " + "".join(f"{h:>10}" for h in header))
+        for month, *values in reversed(rollforward):
+            lines.append(f"  {month:>10}" + "".join(f"{_money(v):>10}" for v in values))
+    aging = _query(
+        con,
+        "select as_of_date, aging_bucket, sum(open_amount_reporting), count(*) "
+        "from marts.fct_ar_aging_snapshots where is_extract_date "
+        "group by 1, 2, aging_bucket_order order by aging_bucket_order",
+    )
+    if aging:
+        total = sum(row[2] for row in aging)
+        lines += ["", f"aging at {aging[0][0]} (extract date), reporting currency:"]
+        for _, bucket, amount, count in aging:
+            share = amount / total * 100 if total else 0.0
+            lines.append(f"  {bucket:<10}{_money(amount):>12}{share:>7.1f} %{count:>10,} documents")
+        lines.append(f"  {'total':<10}{_money(total):>12}")
+    reconciliation = _query(
+        con,
+        "select reconciliation_status, count(*) from marts.rpt_gl_reconciliation_monthly "
+        "group by 1 order by 1",
+    )
+    if reconciliation:
+        counts = dict(reconciliation)
+        lines += [
+            "",
+            "GL reconciliation (net AR vs AR control account), company-months: "
+            + ", ".join(f"{n} {status}" for status, n in counts.items()),
+        ]
+        differences = _query(
+            con,
+            "select company_code, period_end_date, difference_reporting "
+            "from marts.rpt_gl_reconciliation_monthly "
+            "where reconciliation_status = 'difference' order by 1, 2",
+        )
+        for company, period_end, difference in (differences or [])[:10]:
+            lines.append(f"  reconciling item: {company} {period_end} {difference:+,.2f}")
     return lines
 
 

@@ -12,88 +12,12 @@ assertions below (dbt costs seconds of fixed overhead per command).
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
-from conftest import make_extract
 
 pytestmark = pytest.mark.integration
-
-DBT = Path(sys.executable).parent / "dbt"
-
-
-@dataclass
-class Build:
-    returncode: int
-    output: str
-    database: Path
-
-    def query(self, sql: str) -> pd.DataFrame:
-        with duckdb.connect(str(self.database), read_only=True) as con:
-            return con.sql(sql).df()
-
-
-def dbt_build(root: Path, extract: Path, workdir: Path) -> Build:
-    workdir.mkdir(parents=True, exist_ok=True)
-    env = {
-        **os.environ,
-        "AR_EXTRACT_DIR": str(extract),
-        "AR_DUCKDB_PATH": str(workdir / "rpm.duckdb"),
-        "DBT_PROFILES_DIR": str(root),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
-    }
-    completed = subprocess.run(
-        [
-            str(DBT),
-            "build",
-            "--no-use-colors",
-            "--target-path",
-            str(workdir / "target"),
-            "--log-path",
-            str(workdir / "logs"),
-        ],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    return Build(completed.returncode, completed.stdout + completed.stderr, workdir / "rpm.duckdb")
-
-
-@pytest.fixture(scope="module")
-def clean(root, tmp_path_factory):
-    work = tmp_path_factory.mktemp("clean")
-    summary = make_extract(work / "extract", file_format="parquet")
-    return dbt_build(root, work / "extract", work / "build"), summary
-
-
-@pytest.fixture(scope="module")
-def messy(root, tmp_path_factory):
-    work = tmp_path_factory.mktemp("messy")
-    make_extract(work / "extract", customers=300, months=24, messy=0.003)
-    manifest = pd.read_csv(work / "extract" / "_manifest" / "defects.csv", dtype=str)
-    return dbt_build(root, work / "extract", work / "build"), manifest
-
-
-@pytest.fixture(scope="module")
-def rejected(root, tmp_path_factory):
-    work = tmp_path_factory.mktemp("rejected")
-    make_extract(work / "extract", customers=120, months=12, messy=0.05)
-    return dbt_build(root, work / "extract", work / "build")
-
-
-@pytest.fixture(scope="module")
-def worked(root, worked_example, tmp_path_factory):
-    work = tmp_path_factory.mktemp("worked")
-    return dbt_build(root, worked_example, work / "build")
-
 
 ACCOUNTING = "select * from quarantine.extract_row_accounting order by table_name"
 

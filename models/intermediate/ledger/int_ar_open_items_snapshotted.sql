@@ -1,0 +1,52 @@
+-- One row per invoice or debit memo open (balance not zero) at an as-of date
+-- (util_as_of_dates), with its open balance in document and reporting
+-- currency. Only events dated on or before the as-of date count, so a
+-- payment made after a month end never changes that month end.
+
+with
+
+balance_events as (
+
+    select
+        document_id,
+        event_date,
+        amount_document_change,
+        amount_reporting_change
+    from {{ ref('int_ar_balance_events') }}
+
+),
+
+documents as (
+
+    select
+        document_id,
+        document_date
+    from {{ ref('int_ar_documents_validated') }}
+
+),
+
+balances as (
+
+    {{ running_balances(
+        'balance_events', 'document_id',
+        'amount_document_change', 'amount_reporting_change'
+    ) }}
+
+),
+
+final as (
+
+    select
+        balances.document_id,
+        balances.as_of_date,
+        balances.balance as open_amount_document,
+        balances.balance_reporting as open_amount_reporting
+    from balances
+    inner join documents
+        on balances.document_id = documents.document_id
+    -- A document exists from its document_date.
+    where documents.document_date <= balances.as_of_date
+
+)
+
+select * from final

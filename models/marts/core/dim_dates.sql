@@ -1,0 +1,39 @@
+-- One row per calendar day from the first month of the ledger to the end of
+-- the extract date's month.
+
+with
+
+calendar as (
+
+    select * from {{ ref('util_calendar_days') }}
+
+),
+
+extract_date as (
+
+    select extract_date from {{ ref('util_extract_date') }}
+
+),
+
+final as (
+
+    select
+        calendar.date_day,
+        calendar.month_start_date,
+        calendar.month_end_date,
+        calendar.quarter_start_date,
+        calendar.quarter_end_date,
+        calendar.year_start_date,
+        calendar.year_end_date,
+        calendar.iso_day_of_week,
+        calendar.is_holiday,
+        calendar.is_business_day,
+        calendar.date_day = calendar.month_end_date as is_month_end,
+        calendar.date_day = extract_date.extract_date as is_extract_date,
+        calendar.date_day > extract_date.extract_date as is_after_extract_date
+    from calendar
+    cross join extract_date
+
+)
+
+select * from final

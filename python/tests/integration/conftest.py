@@ -1,0 +1,107 @@
+"""Real `dbt build` runs on real DuckDB files, shared by the integration
+tests (dbt costs seconds of fixed overhead per command): one build per
+extract, module after module."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from generated import make_extract
+
+DBT = Path(sys.executable).parent / "dbt"
+
+
+@dataclass
+class Build:
+    returncode: int
+    output: str
+    database: Path
+
+    def query(self, sql: str) -> pd.DataFrame:
+        with duckdb.connect(str(self.database), read_only=True) as con:
+            return con.sql(sql).df()
+
+
+def dbt_build(root: Path, extract: Path, workdir: Path) -> Build:
+    workdir.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "AR_EXTRACT_DIR": str(extract),
+        "AR_DUCKDB_PATH": str(workdir / "rpm.duckdb"),
+        "DBT_PROFILES_DIR": str(root),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+    }
+    completed = subprocess.run(
+        [
+            str(DBT),
+            "build",
+            "--no-use-colors",
+            "--target-path",
+            str(workdir / "target"),
+            "--log-path",
+            str(workdir / "logs"),
+        ],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    return Build(completed.returncode, completed.stdout + completed.stderr, workdir / "rpm.duckdb")
+
+
+@pytest.fixture(scope="session")
+def clean(root, tmp_path_factory):
+    work = tmp_path_factory.mktemp("clean")
+    summary = make_extract(work / "extract", file_format="parquet")
+    return dbt_build(root, work / "extract", work / "build"), summary
+
+
+@pytest.fixture(scope="session")
+def messy(root, tmp_path_factory):
+    work = tmp_path_factory.mktemp("messy")
+    make_extract(work / "extract", customers=300, months=24, messy=0.003)
+    manifest = pd.read_csv(work / "extract" / "_manifest" / "defects.csv", dtype=str)
+    return dbt_build(root, work / "extract", work / "build"), manifest
+
+
+@pytest.fixture(scope="session")
+def rejected(root, tmp_path_factory):
+    work = tmp_path_factory.mktemp("rejected")
+    make_extract(work / "extract", customers=120, months=12, messy=0.05)
+    return dbt_build(root, work / "extract", work / "build")
+
+
+@pytest.fixture(scope="session")
+def worked(root, worked_example, tmp_path_factory):
+    work = tmp_path_factory.mktemp("worked")
+    return dbt_build(root, worked_example, work / "build")
+
+
+@pytest.fixture(scope="session")
+def restated(root, worked_example, tmp_path_factory):
+    """The worked example plus a payment dated after the February month end
+    (2026-03-05, 300 on INV3) and a back-dated credit memo (CM2, -50 EUR on
+    INV2, dated and applied 2026-01-25): a later extract restating January."""
+    work = tmp_path_factory.mktemp("restated")
+    extract = work / "extract"
+    shutil.copytree(worked_example, extract, ignore=shutil.ignore_patterns("*.md"))
+    with open(extract / "cash_receipts.csv", "a") as f:
+        f.write("R2,C1,US01,2026-03-05,USD,300,wire,cleared,\n")
+    with open(extract / "ar_documents.csv", "a") as f:
+        f.write(
+            "CM2,9002,CM,C1,US01,2026-01-25,2026-01-25,2026-01-25,EUR,-50,0,INV2,,"
+            "2026-01-25T00:00:00\n"
+        )
+    with open(extract / "cash_applications.csv", "a") as f:
+        f.write("A3,INV3,receipt,R2,2026-03-05,300,0\n")
+        f.write("A4,INV2,credit_memo,CM2,2026-01-25,50,0\n")
+    return dbt_build(root, extract, work / "build")
