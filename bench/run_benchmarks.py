@@ -120,13 +120,37 @@ def build(invoices: int) -> dict:
         ),
         key=lambda item: -item[1],
     )
+    tests_seconds = sum(
+        r["execution_time"] for r in results if r["unique_id"].startswith("test.")
+    )
+    rows = model_rows(database, [name for name, _ in per_model])
     return {
         **generated,
         "build_seconds": round(seconds, 1),
         "build_peak_rss_gb": round(peak, 2),
         "database_mb": round(database.stat().st_size / 1024**2, 1),
         "raw_scan_floor_seconds": scan_floor(extract),
-        "slowest_models": per_model[:10],
+        "data_tests_seconds": round(tests_seconds, 1),
+        "models": [
+            {"model": name, "seconds": sec, "rows": rows.get(name)}
+            for name, sec in per_model
+        ],
+    }
+
+
+def model_rows(database: Path, names: list[str]) -> dict[str, int]:
+    import duckdb
+
+    con = duckdb.connect(str(database), read_only=True)
+    schemas = dict(
+        con.sql(
+            "select table_name, table_schema from information_schema.tables"
+        ).fetchall()
+    )
+    return {
+        name: con.sql(f"select count(*) from {schemas[name]}.{name}").fetchone()[0]
+        for name in names
+        if name in schemas
     }
 
 
