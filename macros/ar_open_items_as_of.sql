@@ -77,10 +77,6 @@ select
     buckets.bucket_order as aging_bucket_order
 from aged
 left join buckets
-    on
-        aged.days_past_due
-        >= coalesce(buckets.min_days_past_due, aged.days_past_due)
-        and aged.days_past_due
-        <= coalesce(buckets.max_days_past_due, aged.days_past_due)
+    on {{ in_aging_bucket('aged.days_past_due', 'buckets') }}
 
 {% endmacro %}

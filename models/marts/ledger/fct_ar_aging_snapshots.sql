@@ -101,11 +101,7 @@ final as (
         aged.open_amount_document < 0 as is_over_applied
     from aged
     left join buckets
-        on
-            aged.days_past_due
-            >= coalesce(buckets.min_days_past_due, aged.days_past_due)
-            and aged.days_past_due
-            <= coalesce(buckets.max_days_past_due, aged.days_past_due)
+        on {{ in_aging_bucket('aged.days_past_due', 'buckets') }}
 
 )
 

@@ -1,0 +1,43 @@
+"""Markdown tables from bench/results/*.json, for the README.
+
+python bench/render_results.py
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def main() -> None:
+    builds = sorted(
+        (json.loads(p.read_text()) for p in RESULTS.glob("build_*.json")),
+        key=lambda r: r["invoices"],
+    )
+    print(
+        "| invoices | rows, all tables | generate | full `dbt build` | peak memory | database | "
+        "data tests | raw-scan floor |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for r in builds:
+        print(
+            f"| {r['invoices'] / 1e6:.2f} M | {r['rows_all_tables'] / 1e6:.1f} M | {r['seconds']} s | "
+            f"{r['build_seconds']} s | {r['build_peak_rss_gb']} GB | {r['database_mb'] / 1024:.1f} GB | "
+            f"{r.get('data_tests_seconds', '')} s | {r['raw_scan_floor_seconds']} s |"
+        )
+    if builds and "models" in builds[-1]:
+        largest = builds[-1]
+        print(
+            f"\nPer model at {largest['invoices'] / 1e6:.2f} M invoices (seconds, rows), slowest first:\n"
+        )
+        print("| model | seconds | rows |")
+        print("|---|---|---|")
+        for m in largest["models"]:
+            rows = f"{m['rows']:,}" if m["rows"] is not None else "(view)"
+            print(f"| {m['model']} | {m['seconds']} | {rows} |")
+
+
+if __name__ == "__main__":
+    main()
