@@ -90,17 +90,34 @@ def worked(root, worked_example, tmp_path_factory):
 def restated(root, worked_example, tmp_path_factory):
     """The worked example plus a payment dated after the February month end
     (2026-03-05, 300 on INV3) and a back-dated credit memo (CM2, -50 EUR on
-    INV2, dated and applied 2026-01-25): a later extract restating January."""
+    INV2, dated and applied 2026-01-25): a later extract restating January;
+    ar_documents.csv with its columns reversed and one column more."""
     work = tmp_path_factory.mktemp("restated")
     extract = work / "extract"
     shutil.copytree(worked_example, extract, ignore=shutil.ignore_patterns("*.md"))
     with open(extract / "cash_receipts.csv", "a") as f:
         f.write("R2,C1,US01,2026-03-05,USD,300,wire,cleared,\n")
-    with open(extract / "ar_documents.csv", "a") as f:
-        f.write(
-            "CM2,9002,CM,C1,US01,2026-01-25,2026-01-25,2026-01-25,EUR,-50,0,INV2,,"
-            "2026-01-25T00:00:00\n"
-        )
+    # The contract does not guarantee column order and allows extra columns:
+    # this extract reverses ar_documents' columns and adds one it does not know.
+    documents = pd.read_csv(extract / "ar_documents.csv", dtype=str)
+    credit_memo = {
+        "document_id": "CM2",
+        "document_number": "9002",
+        "document_type": "CM",
+        "customer_id": "C1",
+        "company_code": "US01",
+        "document_date": "2026-01-25",
+        "posting_date": "2026-01-25",
+        "due_date": "2026-01-25",
+        "currency_code": "EUR",
+        "amount": "-50",
+        "tax_amount": "0",
+        "reference_document_id": "INV2",
+        "source_updated_at": "2026-01-25T00:00:00",
+    }
+    documents = pd.concat([documents, pd.DataFrame([credit_memo])], ignore_index=True)
+    documents["erp_internal_flag"] = "x"
+    documents[documents.columns[::-1]].to_csv(extract / "ar_documents.csv", index=False)
     with open(extract / "cash_applications.csv", "a") as f:
         f.write("A3,INV3,receipt,R2,2026-03-05,300,0\n")
         f.write("A4,INV2,credit_memo,CM2,2026-01-25,50,0\n")

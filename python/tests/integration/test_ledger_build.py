@@ -143,3 +143,9 @@ def test_later_payment_keeps_a_month_end_and_a_back_dated_one_restates_it(worked
         assert (before[month_end]["INV2"], after[month_end]["INV2"]) == (500, 450)
     # INV1 is untouched at every month end.
     assert all(before[d].get("INV1") == after[d].get("INV1") for d in before)
+    # Reversed column order and an unknown column changed nothing else.
+    accounting = restated.query(
+        "select raw_rows, staged_rows from quarantine.extract_row_accounting "
+        "where table_name = 'ar_documents'"
+    )
+    assert tuple(accounting.iloc[0]) == (5, 5)
