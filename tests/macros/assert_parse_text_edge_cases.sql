@@ -1,0 +1,58 @@
+-- parse_text: ISO dates only (no impossible days, no locale formats), numbers
+-- with '.' as decimal point only (no thousands separators, no exponents),
+-- whole integers only. A row here is a cell parsed differently from the
+-- expectation.
+
+with
+
+cases as (
+
+    select
+        cases.kind,
+        cases.raw_text,
+        cases.expected_text
+    from (
+        values
+        ('date', '2024-02-29', '2024-02-29'),
+        ('date', '2023-02-29', null),
+        ('date', '2024-13-01', null),
+        ('date', '31/12/2024', null),
+        ('date', '2024-01-05 10:00:00', null),
+        ('timestamp', '2024-01-05T10:11:12', '2024-01-05 10:11:12'),
+        ('timestamp', 'yesterday', null),
+        ('decimal', '1234.5', '1234.5000'),
+        ('decimal', '-0.25', '-0.2500'),
+        ('decimal', '.5', '0.5000'),
+        ('decimal', '1,234.50', null),
+        ('decimal', '1e3', null),
+        ('decimal', '12.3.4', null),
+        ('integer', '30', '30'),
+        ('integer', '30.0', null),
+        ('integer', 'n/a', null)
+    ) as cases (kind, raw_text, expected_text)
+
+),
+
+parsed as (
+
+    select
+        kind,
+        raw_text,
+        expected_text,
+        case kind
+            when 'date'
+                then cast({{ parse_text('raw_text', 'date') }} as varchar)
+            when 'timestamp'
+                then cast({{ parse_text('raw_text', 'timestamp') }} as varchar)
+            when 'decimal'
+                then cast({{ parse_text('raw_text', 'decimal') }} as varchar)
+            when 'integer'
+                then cast({{ parse_text('raw_text', 'integer') }} as varchar)
+        end as parsed_text
+    from cases
+
+)
+
+select * from parsed
+where
+    parsed_text is distinct from expected_text
