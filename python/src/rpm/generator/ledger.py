@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from rpm.generator.calendar import month_starts, to_business_day, weekday
+from rpm.generator.calendar import month_starts, to_business_day
 from rpm.generator.fx import CURRENCY_QUOTES, RateTable
 
 NEVER = np.iinfo(np.int64).max // 4  # "day" of an event that never happens
@@ -935,6 +935,3 @@ def _aggregates(ctx: Context, documents, receipts, applications, adjustments):
         -receipt_value[is_reversed],
     )
     return net_ar, cash
-
-
-__all__ = ["Block", "Context", "make_context", "simulate_block", "weekday"]

@@ -362,23 +362,27 @@ class Injector:
             frames["cash_receipts"] = frames["cash_receipts"].drop(columns="_has_applications")
         return frames
 
-    def _clean_parent_mask(self, name: str, frame: pd.DataFrame) -> np.ndarray:
-        clean = np.ones(len(frame), dtype=bool)
+    def _points_at_bad_parent(
+        self, name: str, frame: pd.DataFrame, with_cross_currency: bool
+    ) -> np.ndarray:
+        """Rows of child table `name` whose parent is quarantined (and, when
+        asked, applications of a receipt moved to another currency)."""
+        hit_any = np.zeros(len(frame), dtype=bool)
         for child, column, parent, condition in CASCADES:
             if child != name:
                 continue
             bad = self.quarantined_keys.get(parent, set())
-            if parent == "cash_receipts":
+            if with_cross_currency and parent == "cash_receipts":
                 bad = bad | self.cross_currency_receipts
             hit = frame[column].isin(bad).to_numpy()
             if condition is not None:
                 hit = hit & (frame[condition[0]] == condition[1]).to_numpy()
-            clean = clean & ~hit
-        return clean
+            hit_any = hit_any | hit
+        return hit_any
 
     def _inject_table(self, name: str, frame: pd.DataFrame) -> pd.DataFrame:
         defects = DEFECTS[name]
-        available = self._clean_parent_mask(name, frame).copy()
+        available = ~self._points_at_bad_parent(name, frame, with_cross_currency=True)
         appended = []
         rows_manifest = []
         for defect in defects:
@@ -453,14 +457,7 @@ class Injector:
             frame = frames[child]
             own = self.quarantined_keys.get(child, set())
             keys = record_key(frame, child)
-            orphan = np.zeros(len(frame), dtype=bool)
-            for name, column, parent, condition in CASCADES:
-                if name != child:
-                    continue
-                hit = frame[column].isin(self.quarantined_keys.get(parent, set())).to_numpy()
-                if condition is not None:
-                    hit = hit & (frame[condition[0]] == condition[1]).to_numpy()
-                orphan = orphan | hit
+            orphan = self._points_at_bad_parent(child, frame, with_cross_currency=False)
             orphan = orphan & ~keys.isin(own).to_numpy()
             cross = np.zeros(len(frame), dtype=bool)
             if child == "cash_applications":
