@@ -17,14 +17,18 @@ def main() -> None:
         key=lambda r: r["invoices"],
     )
     print(
-        "| invoices | rows, all tables | generate | full `dbt build` | peak memory | database | "
-        "data tests | raw-scan floor |"
+        "| invoices | rows, all tables | generate | full `dbt build` | ledger core | KPI marts "
+        "| KPI / core | peak memory | database | data tests | raw-scan floor |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in builds:
+        share = r.get("kpi_share_of_ledger_core")
         print(
             f"| {r['invoices'] / 1e6:.2f} M | {r['rows_all_tables'] / 1e6:.1f} M | {r['seconds']} s | "
-            f"{r['build_seconds']} s | {r['build_peak_rss_gb']} GB | {r['database_mb'] / 1024:.1f} GB | "
+            f"{r['build_seconds']} s | {r.get('ledger_core_build_seconds', '-')} s | "
+            f"{r.get('kpi_build_seconds', '-')} s | "
+            f"{'-' if share is None else f'{share * 100:.0f} %'} | "
+            f"{r['build_peak_rss_gb']} GB | {r['database_mb'] / 1024:.1f} GB | "
             f"{r.get('data_tests_seconds', '')} s | {r['raw_scan_floor_seconds']} s |"
         )
     if builds and "models" in builds[-1]:
@@ -32,11 +36,11 @@ def main() -> None:
         print(
             f"\nPer model at {largest['invoices'] / 1e6:.2f} M invoices (seconds, rows), slowest first:\n"
         )
-        print("| model | seconds | rows |")
-        print("|---|---|---|")
+        print("| model | step | seconds | rows |")
+        print("|---|---|---|---|")
         for m in largest["models"]:
             rows = f"{m['rows']:,}" if m["rows"] is not None else "(view)"
-            print(f"| {m['model']} | {m['seconds']} | {rows} |")
+            print(f"| {m['model']} | {m.get('step', '')} | {m['seconds']} | {rows} |")
 
 
 if __name__ == "__main__":

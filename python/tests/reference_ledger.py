@@ -99,6 +99,8 @@ class ReferenceLedger:
         """INV/DM documents existing at t with their open balance (document
         and reporting currency), days past due and customer."""
         docs = self.docs[(self.docs["document_type"] != "CM") & (self.docs["document_date"] <= t)]
+        if docs.empty:
+            return docs.assign(balance=0.0, balance_reporting=0.0, days_past_due=0)
         apps = self._applications_counted(t)
         reduced = (apps["applied"] + apps["discount"]).groupby(apps["document_id"]).sum()
         adj = self.adjustments[self.adjustments["adjustment_date"] <= t]

@@ -106,6 +106,7 @@ def summary_lines(database: Path, run_results: Path, extract_dir: str) -> list[s
     elif accounting:
         lines.append("no rows quarantined")
     lines += ledger_lines(con)
+    lines += kpi_lines(con)
     return lines
 
 
@@ -177,6 +178,65 @@ def ledger_lines(con) -> list[str]:
         for company, period_end, difference in (differences or [])[:10]:
             lines.append(f"  reconciling item: {company} {period_end} {difference:+,.2f}")
     return lines
+
+
+# The five RPM benchmarks: column, label, format.
+RPM_KPIS = [
+    ("dso_days", "DSO", "{:.1f} d"),
+    ("cei_pct", "CEI", "{:.1f} %"),
+    ("pct_past_60", "past 60", "{:.1f} %"),
+    ("bad_debt_ratio_pct", "bad debt", "{:.2f} %"),
+    ("add_days", "ADD", "{:.1f} d"),
+]
+
+
+def _kpi_cell(value, status, fmt: str) -> str:
+    if value is None:
+        return "n/a"
+    return fmt.format(value) + (f" {status}" if status else "")
+
+
+def kpi_lines(con) -> list[str]:
+    """The latest closed month and quarter: the whole ledger, then the three
+    segment values that miss the most benchmarks (ties broken by AR)."""
+    lines: list[str] = []
+    columns = ", ".join(f"{name}, {name}_status" for name, _, _ in RPM_KPIS)
+    for grain, table in (("month", "rpt_kpis_monthly"), ("quarter", "rpt_kpis_quarterly")):
+        latest = _query(con, f"select max(period_start_date) from marts.{table} where is_closed")
+        if not latest or latest[0][0] is None:
+            continue
+        period = latest[0][0]
+        rows = _query(
+            con,
+            f"select segment_type, segment_value, ar_end, benchmarks_missed, is_systemic, "
+            f"countback_dso_days, {columns} from marts.{table} "
+            f"where period_start_date = date '{period}' "
+            "order by segment_type = 'ledger' desc, benchmarks_missed desc, ar_end desc",
+        )
+        if not rows:
+            continue
+        label = period.strftime("%Y-%m") if grain == "month" else _quarter(period)
+        lines += ["", f"KPIs, latest closed {grain} {label} (status against benchmarks):"]
+        header = f"  {'segment':<34}{'AR':>10}" + "".join(
+            f"{label:>19}" for _, label, _ in RPM_KPIS
+        )
+        lines.append(header + f"{'countback':>11}  missed")
+        for segment_type, value, ar_end, missed, systemic, countback, *kpis in rows[:4]:
+            name = "whole ledger" if segment_type == "ledger" else f"{segment_type}: {value}"
+            cells = "".join(
+                f"{_kpi_cell(kpis[2 * i], kpis[2 * i + 1], fmt):>19}"
+                for i, (_, _, fmt) in enumerate(RPM_KPIS)
+            )
+            countback_text = "n/a" if countback is None else f"{countback:.1f} d"
+            lines.append(
+                f"  {name[:33]:<34}{_money(ar_end):>10}{cells}{countback_text:>11}"
+                f"  {missed}{' systemic' if systemic else ''}"
+            )
+    return lines
+
+
+def _quarter(day) -> str:
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
 
 
 def main(argv=None) -> int:

@@ -1,0 +1,74 @@
+{#- The segment types every KPI is reported for (kpi_definitions.md,
+    "Segments"), each with the column of the segment-attributed facts that
+    holds its value. 'ledger' is the whole ledger (segment_value 'all').
+    Every type partitions the AR: each document has one company and one
+    currency, each customer one value of the others (NULL region or
+    collector is '(none)'). -#}
+{% macro kpi_segment_columns() %}
+    {{ return([
+        ('ledger', none),
+        ('company', 'company_code'),
+        ('currency', 'currency_code'),
+        ('industry', 'industry'),
+        ('region', 'region'),
+        ('country', 'country_code'),
+        ('collector', 'collector_id'),
+        ('customer_size_band', 'customer_size_band'),
+    ]) }}
+{% endmacro %}
+
+
+{#- Sum rows of `relation` (one row per period and finer keys, with the
+    segment columns above) into one row per period, segment type and
+    segment value (and `group_columns`), computing `aggregates` (a list of
+    'expression as name'). Rows without a value for a segment type (survey
+    responses have no company, unidentified cash no customer) are left out
+    of that type only. -#}
+{% macro rollup_to_segments(relation, aggregates, group_columns=[]) %}
+    {%- for segment_type, column in rpm.kpi_segment_columns() %}
+    select
+        period_grain,
+        period_start_date,
+        '{{ segment_type }}' as segment_type,
+        {{ column if column else "'all'" }} as segment_value,
+        {%- for group_column in group_columns %}
+        {{ group_column }},
+        {%- endfor %}
+        {{ aggregates | join(',\n        ') }}
+    from {{ relation }}
+    {%- if column %}
+    where {{ column }} is not null
+    {%- endif %}
+    group by 1, 2, 3, 4{% for group_column in group_columns %}, {{ loop.index + 4 }}{% endfor %}
+    {%- if not loop.last %}
+
+    union all
+    {% endif %}
+    {%- endfor %}
+{% endmacro %}
+
+
+{#- The KPIs of the marts, once: name (a column of int_kpis_by_period_segment
+    and kpi_name in rpt_kpi_values), unit, and whether a benchmark row of the
+    seed kpi_benchmarks judges it (one of the five RPM benchmarks that make a
+    period-segment systemic when two or more are missed). -#}
+{% macro kpi_catalog() %}
+    {{ return([
+        {'name': 'dso_days', 'unit': 'days', 'rpm_benchmark': true},
+        {'name': 'best_possible_dso_days', 'unit': 'days', 'rpm_benchmark': false},
+        {'name': 'add_days', 'unit': 'days', 'rpm_benchmark': true},
+        {'name': 'countback_dso_days', 'unit': 'days', 'rpm_benchmark': false},
+        {'name': 'cei_pct', 'unit': 'percent', 'rpm_benchmark': true},
+        {'name': 'ar_turnover', 'unit': 'times', 'rpm_benchmark': false},
+        {'name': 'ar_turnover_annualised', 'unit': 'times per year', 'rpm_benchmark': false},
+        {'name': 'pct_past_60', 'unit': 'percent', 'rpm_benchmark': true},
+        {'name': 'bad_debt_ratio_pct', 'unit': 'percent', 'rpm_benchmark': true},
+        {'name': 'dispute_rate_count_pct', 'unit': 'percent', 'rpm_benchmark': false},
+        {'name': 'dispute_rate_amount_pct', 'unit': 'percent', 'rpm_benchmark': false},
+        {'name': 'cash_application_lag_median_days', 'unit': 'days', 'rpm_benchmark': false},
+        {'name': 'unapplied_cash_end', 'unit': 'reporting currency', 'rpm_benchmark': false},
+        {'name': 'csat_mean_score', 'unit': 'score 1-5', 'rpm_benchmark': false},
+        {'name': 'largest_customer_share_pct', 'unit': 'percent', 'rpm_benchmark': false},
+        {'name': 'hhi', 'unit': 'index 0-10000', 'rpm_benchmark': false},
+    ]) }}
+{% endmacro %}

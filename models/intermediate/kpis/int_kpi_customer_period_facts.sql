@@ -1,0 +1,400 @@
+-- The additive inputs of every KPI, one row per period, customer, company
+-- and currency (company and currency are the documents'; customer
+-- satisfaction has neither, unidentified cash has no customer), with the
+-- customer's segment values for the period. Segment
+-- rollups (int_kpi_segment_period_facts) sum these rows, so a KPI's inputs
+-- are computed once. Amounts in reporting currency at historical rates.
+--   balances at the period end (and ar_begin at the day before its start)
+--     from the aging and unapplied snapshots;
+--   flows dated in the period (sales, write-offs, invoices and their
+--     disputes, survey responses) from the documents, balance events and
+--     feedback, by calendar month, then summed into quarters and years.
+{%- set bucket_orders = range(1, 7) %}
+
+with
+
+periods as (
+
+    select
+        period_grain,
+        period_start_date,
+        period_end_date,
+        ar_begin_date
+    from {{ ref('int_kpi_periods') }}
+
+),
+
+month_periods as (
+
+    -- Each calendar month belongs to one month, one quarter and one year.
+    select
+        months.period_start_date as month_start_date,
+        periods.period_grain,
+        periods.period_start_date
+    from periods as months
+    inner join periods
+        on
+            months.period_start_date >= periods.period_start_date
+            and months.period_start_date <= periods.period_end_date
+    where months.period_grain = 'month'
+
+),
+
+aging as (
+
+    select
+        as_of_date,
+        customer_id,
+        company_code,
+        currency_code,
+        sum(open_amount_reporting) as ar_reporting,
+        sum(
+            case when days_past_due <= 0 then open_amount_reporting else 0 end
+        ) as current_ar_reporting,
+        sum(
+            case
+                when days_past_due > {{ var('past_due_kpi_days') }}
+                    then open_amount_reporting
+                else 0
+            end
+        ) as past_due_kpi_ar_reporting,
+        {%- for order in bucket_orders %}
+            sum(
+                case
+                    when
+                        aging_bucket_order = {{ order }}
+                        then open_amount_reporting
+                    else 0
+                end
+            ) as bucket_{{ order }}_ar_reporting,
+        {%- endfor %}
+        count(*) as open_item_count
+    from {{ ref('fct_ar_aging_snapshots') }}
+    group by 1, 2, 3, 4
+
+),
+
+unapplied as (
+
+    select
+        as_of_date,
+        customer_id,
+        company_code,
+        currency_code,
+        sum(unapplied_credits_reporting) as unapplied_credits_reporting,
+        sum(unapplied_cash_reporting) as unapplied_cash_reporting
+    from {{ ref('fct_unapplied_balance_snapshots') }}
+    group by 1, 2, 3, 4
+
+),
+
+document_flows as (
+
+    select
+        cast({{ dbt.date_trunc('month', 'document_date') }} as date)
+            as month_start_date,
+        customer_id,
+        company_code,
+        currency_code,
+        sum(
+            case
+                when document_type in ('INV', 'DM') then amount_reporting
+                else 0
+            end
+        ) as credit_sales_reporting,
+        sum(amount_reporting) as net_credit_sales_reporting,
+        sum(case when document_type = 'INV' then 1 else 0 end)
+            as invoice_count,
+        sum(case when document_type = 'INV' then amount_reporting else 0 end)
+            as invoiced_amount_reporting,
+        sum(
+            case when document_type = 'INV' and has_dispute then 1 else 0 end
+        ) as disputed_invoice_count,
+        sum(
+            case
+                when document_type = 'INV' and has_dispute
+                    then disputed_amount_document * fx_rate_to_reporting
+                else 0
+            end
+        ) as disputed_amount_reporting
+    from {{ ref('fct_ar_documents') }}
+    group by 1, 2, 3, 4
+
+),
+
+write_off_flows as (
+
+    select
+        cast({{ dbt.date_trunc('month', 'event_date') }} as date)
+            as month_start_date,
+        balance_events.customer_id,
+        balance_events.company_code,
+        documents.currency_code,
+        -sum(balance_events.amount_reporting_change) as write_offs_reporting
+    from {{ ref('int_ar_balance_events') }} as balance_events
+    inner join {{ ref('fct_ar_documents') }} as documents
+        on balance_events.document_id = documents.document_id
+    where balance_events.event_type = 'write_off'
+    group by 1, 2, 3, 4
+
+),
+
+feedback_flows as (
+
+    select
+        cast({{ dbt.date_trunc('month', 'responded_at') }} as date)
+            as month_start_date,
+        customer_id,
+        sum(csat_score) as csat_score_sum,
+        count(*) as csat_response_count
+    from {{ ref('int_customer_feedback_validated') }}
+    group by 1, 2
+
+),
+
+balance_rows as (
+
+    select
+        periods.period_grain,
+        periods.period_start_date,
+        aging.customer_id,
+        aging.company_code,
+        aging.currency_code,
+        aging.ar_reporting as ar_end,
+        aging.current_ar_reporting as current_ar_end,
+        aging.past_due_kpi_ar_reporting as past_due_kpi_ar_end,
+        {%- for order in bucket_orders %}
+            aging.bucket_{{ order }}_ar_reporting as bucket_{{ order }}_ar_end,
+        {%- endfor %}
+        aging.open_item_count as open_item_count_end,
+        0 as ar_begin,
+        0 as unapplied_credits_end,
+        0 as unapplied_cash_end
+    from periods
+    inner join aging on periods.period_end_date = aging.as_of_date
+
+    union all
+
+    select
+        periods.period_grain,
+        periods.period_start_date,
+        aging.customer_id,
+        aging.company_code,
+        aging.currency_code,
+        0 as ar_end,
+        0 as current_ar_end,
+        0 as past_due_kpi_ar_end,
+        {%- for order in bucket_orders %}
+            0 as bucket_{{ order }}_ar_end,
+        {%- endfor %}
+        0 as open_item_count_end,
+        aging.ar_reporting as ar_begin,
+        0 as unapplied_credits_end,
+        0 as unapplied_cash_end
+    from periods
+    inner join aging on periods.ar_begin_date = aging.as_of_date
+
+    union all
+
+    select
+        periods.period_grain,
+        periods.period_start_date,
+        unapplied.customer_id,
+        unapplied.company_code,
+        unapplied.currency_code,
+        0 as ar_end,
+        0 as current_ar_end,
+        0 as past_due_kpi_ar_end,
+        {%- for order in bucket_orders %}
+            0 as bucket_{{ order }}_ar_end,
+        {%- endfor %}
+        0 as open_item_count_end,
+        0 as ar_begin,
+        unapplied.unapplied_credits_reporting as unapplied_credits_end,
+        unapplied.unapplied_cash_reporting as unapplied_cash_end
+    from periods
+    inner join unapplied on periods.period_end_date = unapplied.as_of_date
+
+),
+
+flow_rows as (
+
+    select
+        month_start_date,
+        customer_id,
+        company_code,
+        currency_code,
+        credit_sales_reporting as credit_sales,
+        net_credit_sales_reporting as net_credit_sales,
+        0 as write_offs,
+        invoice_count,
+        invoiced_amount_reporting as invoiced_amount,
+        disputed_invoice_count,
+        disputed_amount_reporting as disputed_amount,
+        0 as csat_score_sum,
+        0 as csat_response_count
+    from document_flows
+
+    union all
+
+    select
+        month_start_date,
+        customer_id,
+        company_code,
+        currency_code,
+        0 as credit_sales,
+        0 as net_credit_sales,
+        write_offs_reporting as write_offs,
+        0 as invoice_count,
+        0 as invoiced_amount,
+        0 as disputed_invoice_count,
+        0 as disputed_amount,
+        0 as csat_score_sum,
+        0 as csat_response_count
+    from write_off_flows
+
+    union all
+
+    select
+        month_start_date,
+        customer_id,
+        cast(null as {{ dbt.type_string() }}) as company_code,
+        cast(null as {{ dbt.type_string() }}) as currency_code,
+        0 as credit_sales,
+        0 as net_credit_sales,
+        0 as write_offs,
+        0 as invoice_count,
+        0 as invoiced_amount,
+        0 as disputed_invoice_count,
+        0 as disputed_amount,
+        csat_score_sum,
+        csat_response_count
+    from feedback_flows
+
+),
+
+period_flows as (
+
+    select
+        flow_rows.*,
+        month_periods.period_grain,
+        month_periods.period_start_date
+    from flow_rows
+    inner join month_periods
+        on flow_rows.month_start_date = month_periods.month_start_date
+
+),
+
+combined as (
+
+    select
+        period_grain,
+        period_start_date,
+        customer_id,
+        company_code,
+        currency_code,
+        ar_begin,
+        ar_end,
+        current_ar_end,
+        past_due_kpi_ar_end,
+        {%- for order in bucket_orders %}
+            bucket_{{ order }}_ar_end,
+        {%- endfor %}
+        open_item_count_end,
+        unapplied_credits_end,
+        unapplied_cash_end,
+        0 as credit_sales,
+        0 as net_credit_sales,
+        0 as write_offs,
+        0 as invoice_count,
+        0 as invoiced_amount,
+        0 as disputed_invoice_count,
+        0 as disputed_amount,
+        0 as csat_score_sum,
+        0 as csat_response_count
+    from balance_rows
+
+    union all
+
+    select
+        period_grain,
+        period_start_date,
+        customer_id,
+        company_code,
+        currency_code,
+        0 as ar_begin,
+        0 as ar_end,
+        0 as current_ar_end,
+        0 as past_due_kpi_ar_end,
+        {%- for order in bucket_orders %}
+            0 as bucket_{{ order }}_ar_end,
+        {%- endfor %}
+        0 as open_item_count_end,
+        0 as unapplied_credits_end,
+        0 as unapplied_cash_end,
+        credit_sales,
+        net_credit_sales,
+        write_offs,
+        invoice_count,
+        invoiced_amount,
+        disputed_invoice_count,
+        disputed_amount,
+        csat_score_sum,
+        csat_response_count
+    from period_flows
+
+),
+
+summed as (
+
+    select
+        period_grain,
+        period_start_date,
+        customer_id,
+        company_code,
+        currency_code,
+        sum(ar_begin) as ar_begin,
+        sum(ar_end) as ar_end,
+        sum(current_ar_end) as current_ar_end,
+        sum(past_due_kpi_ar_end) as past_due_kpi_ar_end,
+        {%- for order in bucket_orders %}
+            sum(bucket_{{ order }}_ar_end) as bucket_{{ order }}_ar_end,
+        {%- endfor %}
+        sum(open_item_count_end) as open_item_count_end,
+        sum(unapplied_credits_end) as unapplied_credits_end,
+        sum(unapplied_cash_end) as unapplied_cash_end,
+        sum(credit_sales) as credit_sales,
+        sum(net_credit_sales) as net_credit_sales,
+        sum(write_offs) as write_offs,
+        sum(invoice_count) as invoice_count,
+        sum(invoiced_amount) as invoiced_amount,
+        sum(disputed_invoice_count) as disputed_invoice_count,
+        sum(disputed_amount) as disputed_amount,
+        sum(csat_score_sum) as csat_score_sum,
+        sum(csat_response_count) as csat_response_count
+    from combined
+    group by 1, 2, 3, 4, 5
+
+),
+
+final as (
+
+    select
+        summed.*,
+        customer_segments.customer_group_id,
+        customer_segments.industry,
+        customer_segments.region,
+        customer_segments.country_code,
+        customer_segments.collector_id,
+        customer_segments.customer_size_band,
+        customer_segments.is_active_account
+    from summed
+    left join {{ ref('int_kpi_customer_period_segments') }} as customer_segments
+        on
+            summed.period_grain = customer_segments.period_grain
+            and summed.period_start_date = customer_segments.period_start_date
+            and summed.customer_id = customer_segments.customer_id
+
+)
+
+select * from final

@@ -1,0 +1,129 @@
+-- How many events took how many days, per period, segment and measure, so
+-- that medians and percentiles of any segment come from exact counts
+-- (int_kpi_day_quantiles):
+--   dispute_resolution   resolved_date - opened_date of disputes resolved
+--                        in the period, per dispute_type (the variant)
+--   cash_application_lag application_date - receipt_date of receipt
+--                        applications dated in the period (variant 'all')
+-- Segments by the disputed or paid document and its customer.
+
+with
+
+month_periods as (
+
+    select
+        months.period_start_date as month_start_date,
+        periods.period_grain,
+        periods.period_start_date
+    from {{ ref('int_kpi_periods') }} as months
+    inner join {{ ref('int_kpi_periods') }} as periods
+        on
+            months.period_start_date >= periods.period_start_date
+            and months.period_start_date <= periods.period_end_date
+    where months.period_grain = 'month'
+
+),
+
+documents as (
+
+    select
+        document_id,
+        company_code,
+        currency_code
+    from {{ ref('fct_ar_documents') }}
+
+),
+
+disputes as (
+
+    select
+        disputes.customer_id,
+        documents.company_code,
+        documents.currency_code,
+        'dispute_resolution' as measure,
+        disputes.dispute_type as variant,
+        disputes.resolved_date as event_date,
+        {{ days_between('disputes.opened_date', 'disputes.resolved_date') }}
+            as elapsed_days
+    from {{ ref('int_disputes_validated') }} as disputes
+    inner join documents on disputes.document_id = documents.document_id
+    where disputes.resolved_date is not null
+
+),
+
+applications as (
+
+    select
+        customer_id,
+        company_code,
+        currency_code,
+        'cash_application_lag' as measure,
+        'all' as variant,
+        application_date as event_date,
+        days_from_receipt_to_application as elapsed_days
+    from {{ ref('fct_cash_applications') }}
+    where source_type = 'receipt'
+
+),
+
+events as (
+
+    select * from disputes
+    union all
+    select * from applications
+
+),
+
+monthly_counts as (
+
+    select
+        cast({{ dbt.date_trunc('month', 'event_date') }} as date)
+            as month_start_date,
+        customer_id,
+        company_code,
+        currency_code,
+        measure,
+        variant,
+        elapsed_days,
+        count(*) as event_count
+    from events
+    group by 1, 2, 3, 4, 5, 6, 7
+
+),
+
+attributed as (
+
+    select
+        month_periods.period_grain,
+        month_periods.period_start_date,
+        monthly_counts.company_code,
+        monthly_counts.currency_code,
+        monthly_counts.measure,
+        monthly_counts.variant,
+        monthly_counts.elapsed_days,
+        monthly_counts.event_count,
+        customer_segments.industry,
+        customer_segments.region,
+        customer_segments.country_code,
+        customer_segments.collector_id,
+        customer_segments.customer_size_band
+    from monthly_counts
+    inner join month_periods
+        on monthly_counts.month_start_date = month_periods.month_start_date
+    left join {{ ref('int_kpi_customer_period_segments') }} as customer_segments
+        on
+            month_periods.period_grain = customer_segments.period_grain
+            and month_periods.period_start_date
+            = customer_segments.period_start_date
+            and monthly_counts.customer_id = customer_segments.customer_id
+
+),
+
+final as (
+
+    {{ rollup_to_segments('attributed', ['sum(event_count) as event_count'],
+        group_columns=['measure', 'variant', 'elapsed_days']) }}
+
+)
+
+select * from final

@@ -1,0 +1,70 @@
+-- The inputs of every KPI, one row per period, segment type and segment
+-- value: the customer-level facts summed over the segment (macro
+-- rollup_to_segments), with the period's dates and days.
+{%- set summed = [
+    'ar_begin', 'ar_end', 'current_ar_end', 'past_due_kpi_ar_end',
+    'bucket_1_ar_end', 'bucket_2_ar_end', 'bucket_3_ar_end',
+    'bucket_4_ar_end', 'bucket_5_ar_end', 'bucket_6_ar_end',
+    'open_item_count_end', 'unapplied_credits_end', 'unapplied_cash_end',
+    'credit_sales', 'net_credit_sales', 'write_offs', 'invoice_count',
+    'invoiced_amount', 'disputed_invoice_count', 'disputed_amount',
+    'csat_score_sum', 'csat_response_count',
+] %}
+
+with
+
+facts as (
+
+    select * from {{ ref('int_kpi_customer_period_facts') }}
+
+),
+
+periods as (
+
+    select * from {{ ref('int_kpi_periods') }}
+
+),
+
+rolled_up as (
+
+    {%- set aggregates = [] %}
+    {%- for column in summed %}
+        {%- do aggregates.append('sum(' ~ column ~ ') as ' ~ column) %}
+    {%- endfor %}
+    {%- do aggregates.append(
+        'count(distinct case when is_active_account then customer_id end)'
+        ~ ' as active_account_count') %}
+    {{ rollup_to_segments('facts', aggregates) }}
+
+),
+
+final as (
+
+    select
+        rolled_up.period_grain,
+        rolled_up.period_start_date,
+        periods.period_end_date,
+        rolled_up.segment_type,
+        rolled_up.segment_value,
+        periods.days_in_period,
+        periods.is_partial_period,
+        periods.is_closed,
+        {%- for column in summed %}
+            {%- if 'count' in column or column == 'csat_score_sum' %}
+                cast(rolled_up.{{ column }} as {{ dbt.type_bigint() }})
+                    as {{ column }},
+            {%- else %}
+                rolled_up.{{ column }},
+            {%- endif %}
+        {%- endfor %}
+        cast(rolled_up.active_account_count as {{ dbt.type_bigint() }})
+            as active_account_count
+    from rolled_up
+    inner join periods
+        on
+            rolled_up.period_grain = periods.period_grain
+            and rolled_up.period_start_date = periods.period_start_date
+
+)
+
+select * from final

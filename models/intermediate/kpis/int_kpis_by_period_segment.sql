@@ -1,0 +1,151 @@
+-- Every KPI of kpi_definitions.md per period (month, quarter, year) and
+-- segment, beside the inputs it is computed from. A KPI is NULL, never an
+-- error or infinity, when its denominator is zero (or not positive, as the
+-- spec's "NULL when" column says).
+
+with
+
+facts as (
+
+    select * from {{ ref('int_kpi_segment_period_facts') }}
+
+),
+
+periods as (
+
+    select
+        period_grain,
+        period_start_date,
+        end_month_start_date
+    from {{ ref('int_kpi_periods') }}
+
+),
+
+countback as (
+
+    select * from {{ ref('int_kpi_countback_dso') }}
+
+),
+
+concentration as (
+
+    select * from {{ ref('int_kpi_concentration') }}
+
+),
+
+application_lags as (
+
+    select
+        period_grain,
+        period_start_date,
+        segment_type,
+        segment_value,
+        event_count,
+        median_days
+    from {{ ref('int_kpi_day_quantiles') }}
+    where measure = 'cash_application_lag'
+
+),
+
+joined as (
+
+    select
+        facts.*,
+        countback.countback_dso_days,
+        countback.countback_whole_months,
+        countback.countback_whole_month_days,
+        countback.countback_stop_month_start_date,
+        countback.countback_remaining_ar,
+        countback.countback_stop_month_sales,
+        concentration.largest_customer_share_pct,
+        concentration.hhi,
+        application_lags.median_days as cash_application_lag_median_days,
+        coalesce(concentration.customer_group_count, 0) as customer_group_count,
+        coalesce(application_lags.event_count, 0) as receipt_application_count
+    from facts
+    inner join periods
+        on
+            facts.period_grain = periods.period_grain
+            and facts.period_start_date = periods.period_start_date
+    -- Quarters and years take the countback at their last month end.
+    left join countback
+        on
+            facts.segment_type = countback.segment_type
+            and facts.segment_value = countback.segment_value
+            and periods.end_month_start_date = countback.month_start_date
+    left join concentration
+        on
+            facts.period_grain = concentration.period_grain
+            and facts.period_start_date = concentration.period_start_date
+            and facts.segment_type = concentration.segment_type
+            and facts.segment_value = concentration.segment_value
+    left join application_lags
+        on
+            facts.period_grain = application_lags.period_grain
+            and facts.period_start_date = application_lags.period_start_date
+            and facts.segment_type = application_lags.segment_type
+            and facts.segment_value = application_lags.segment_value
+
+),
+
+formulas as (
+
+    select
+        *,
+        ar_end + unapplied_credits_end - unapplied_cash_end as net_ar_end,
+        case
+            when credit_sales > 0
+                then ar_end / credit_sales * days_in_period
+        end as dso_days,
+        case
+            when credit_sales > 0
+                then current_ar_end / credit_sales * days_in_period
+        end as best_possible_dso_days,
+        case
+            when credit_sales > 0
+                then (ar_end - current_ar_end) / credit_sales * days_in_period
+        end as add_days,
+        case
+            when ar_begin + credit_sales - current_ar_end <> 0
+                then (ar_begin + credit_sales - ar_end)
+                    / (ar_begin + credit_sales - current_ar_end) * 100
+        end as cei_pct,
+        case
+            when (ar_begin + ar_end) / 2 > 0
+                then net_credit_sales / ((ar_begin + ar_end) / 2)
+        end as ar_turnover,
+        case
+            when (ar_begin + ar_end) / 2 > 0
+                then net_credit_sales / ((ar_begin + ar_end) / 2)
+                    * 365 / days_in_period
+        end as ar_turnover_annualised,
+        case
+            when ar_end > 0 then past_due_kpi_ar_end / ar_end * 100
+        end as pct_past_60,
+        {%- for order in range(1, 7) %}
+            case
+                when ar_end > 0 then bucket_{{ order }}_ar_end / ar_end * 100
+            end as bucket_{{ order }}_share_pct,
+        {%- endfor %}
+        case
+            when net_credit_sales > 0 then write_offs / net_credit_sales * 100
+        end as bad_debt_ratio_pct,
+        case
+            when invoice_count > 0
+                then cast(disputed_invoice_count as {{ type_double() }})
+                    / invoice_count * 100
+        end as dispute_rate_count_pct,
+        case
+            when invoice_count > 0 and invoiced_amount <> 0
+                then disputed_amount / invoiced_amount * 100
+        end as dispute_rate_amount_pct,
+        case
+            when csat_response_count > 0
+                then cast(csat_score_sum as {{ type_double() }})
+                    / csat_response_count
+        end as csat_mean_score
+    from joined
+
+)
+
+select * from formulas

@@ -1,0 +1,294 @@
+"""KPI marts on real builds: the worked example's month and quarter figures
+as EXPECTED.md states them; the whole ledger and an industry segment equal
+an independent pandas re-computation; the MetricFlow metrics return the
+marts' values; every mart column is documented (dbt docs generate)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from reference_ledger import ReferenceLedger
+
+pytestmark = pytest.mark.integration
+
+BIN = Path(sys.executable).parent
+
+# ../shared/spec/worked_example/EXPECTED.md, whole ledger, by hand.
+WORKED_MONTHS = {
+    # month: ar_begin, ar_end, current_ar_end, 1-30, credit_sales,
+    #        net_credit_sales, write_offs, DSO, best DSO, ADD, CEI, countback, turnover
+    "2026-01-01": (0, 1550, 1550, 0, 1550, 1550, 0, 31.0, 31.0, 0.0, None, 31.0, 2.0),
+    "2026-02-01": (1550, 1650, 1450, 200, 1000, 900, 0, 46.2, 40.6, 5.6, 81.82, 41.0, 0.5625),
+    "2026-03-01": (1650, 1450, 0, 1450, 0, 0, 200, None, None, None, 12.12, 68.0, 0.0),
+}
+WORKED_BAD_DEBT = {"2026-01-01": 0.0, "2026-02-01": 0.0, "2026-03-01": None}
+WORKED_COLUMNS = [
+    "ar_begin",
+    "ar_end",
+    "current_ar_end",
+    "bucket_2_ar_end",
+    "credit_sales",
+    "net_credit_sales",
+    "write_offs",
+    "dso_days",
+    "best_possible_dso_days",
+    "add_days",
+    "cei_pct",
+    "countback_dso_days",
+    "ar_turnover",
+]
+
+
+def rounded_like(expected, got):
+    """EXPECTED.md prints 1 decimal for days, 2 for CEI and percentages."""
+    if expected is None:
+        return got is None or pd.isna(got)
+    decimals = len(str(expected).split(".")[1]) if "." in str(expected) else 2
+    return round(float(got), decimals) == pytest.approx(expected, abs=10 ** (-decimals) / 2)
+
+
+def ledger_rows(build, table: str) -> pd.DataFrame:
+    return build.query(
+        f"select *, strftime(period_start_date, '%Y-%m-%d') as period from marts.{table} "
+        "where segment_type = 'ledger' order by period_start_date"
+    ).set_index("period")
+
+
+def test_worked_example_months_as_expected(worked):
+    assert worked.returncode == 0, worked.output[-3000:]
+    months = ledger_rows(worked, "rpt_kpis_monthly")
+    assert list(months.index) == list(WORKED_MONTHS)
+    for month, expected in WORKED_MONTHS.items():
+        row = months.loc[month]
+        for column, value in zip(WORKED_COLUMNS, expected, strict=True):
+            assert rounded_like(value, row[column]), (month, column, row[column], value)
+        bad_debt = row["bad_debt_ratio_pct"]
+        assert rounded_like(WORKED_BAD_DEBT[month], None if pd.isna(bad_debt) else bad_debt)
+    assert months["days_in_period"].tolist() == [31, 28, 31]
+    # Extract date 2026-03-31: nothing partial, March not closed yet (5-day lag).
+    assert not months["is_partial_period"].any()
+    assert months["is_closed"].tolist() == [True, True, False]
+
+
+def test_worked_example_quarter_as_expected(worked):
+    quarter = ledger_rows(worked, "rpt_kpis_quarterly").loc["2026-01-01"]
+    # Q1 (90 days): ar_begin 0, ar_end 1450, current 0, sales 2550, net 2450,
+    # DSO 51.18, best 0, ADD 51.18, CEI 43.14, turnover 3.379, bad debt 8.16 %,
+    # countback 68.0.
+    assert quarter["days_in_period"] == 90
+    expected = {
+        "ar_begin": 0,
+        "ar_end": 1450,
+        "current_ar_end": 0,
+        "credit_sales": 2550,
+        "net_credit_sales": 2450,
+        "dso_days": 51.18,
+        "best_possible_dso_days": 0.0,
+        "add_days": 51.18,
+        "cei_pct": 43.14,
+        "ar_turnover": 3.379,
+        "bad_debt_ratio_pct": 8.16,
+        "countback_dso_days": 68.0,
+    }
+    for column, value in expected.items():
+        assert rounded_like(value, quarter[column]), (column, quarter[column], value)
+
+
+def test_worked_example_benchmark_statuses(worked):
+    months = ledger_rows(worked, "rpt_kpis_monthly")
+    february = months.loc["2026-02-01"]
+    # DSO 46.2 in 30-65: good; CEI 81.82: watch; past 60 0 %: good; bad debt 0: good;
+    # ADD 5.6: good -> one benchmark missed, not systemic. One customer: too small.
+    assert february["dso_days_status"] == "good"
+    assert february["cei_pct_status"] == "watch"
+    assert february["pct_past_60_status"] == "good"
+    assert february["bad_debt_ratio_pct_status"] == "good"
+    assert february["add_days_status"] == "good"
+    assert february["benchmarks_missed"] == 1
+    assert not february["is_systemic"]
+    assert february["is_too_small_for_formal_kpis"]
+    # A single customer holds all AR: largest share 100 %, HHI 10,000.
+    assert february["largest_customer_share_pct"] == pytest.approx(100)
+    assert february["hhi"] == pytest.approx(10000)
+    assert february["has_single_customer_dependency"]
+    quarter = ledger_rows(worked, "rpt_kpis_quarterly").loc["2026-01-01"]
+    # Q1: CEI 43.14 poor, ADD 51.18 watch, bad debt 8.16 % watch, past 60 0 good,
+    # DSO 51.18 good -> 3 missed: systemic.
+    assert quarter["benchmarks_missed"] == 3
+    assert quarter["is_systemic"]
+
+
+def test_kpis_equal_an_independent_recomputation(clean):
+    build, summary = clean
+    assert build.returncode == 0, build.output[-3000:]
+    extract = Path(summary["config"]["out"])
+    reference = ReferenceLedger(extract)
+    months = build.query(
+        "select strftime(period_end_date, '%Y-%m-%d') as period_end, * exclude (period_end_date) "
+        "from marts.rpt_kpis_monthly where segment_type = 'ledger' order by period_start_date"
+    ).set_index("period_end")
+    expected = reference.monthly_kpis(list(months.index)).set_index("period_end")
+    pairs = [
+        ("ar_begin", "ar_begin"),
+        ("ar_end", "ar_end"),
+        ("current_ar_end", "current_ar_end"),
+        ("credit_sales", "credit_sales"),
+        ("net_credit_sales", "net_credit_sales"),
+        ("write_offs", "write_offs"),
+        ("dso_days", "dso"),
+        ("cei_pct", "cei"),
+    ]
+    for ours, theirs in pairs:
+        assert months[ours].to_numpy(dtype=float) == pytest.approx(
+            expected[theirs].to_numpy(dtype=float), abs=0.01, nan_ok=True
+        ), ours
+    assert (months["pct_past_60"] / 100).to_numpy() == pytest.approx(
+        expected["past_60_share"].to_numpy(), abs=1e-9, nan_ok=True
+    )
+    # Quarters: the reference walks quarter ends, sales covering the quarter.
+    quarters = build.query(
+        "select strftime(period_end_date, '%Y-%m-%d') as period_end, dso_days, cei_pct, ar_end "
+        "from marts.rpt_kpis_quarterly where segment_type = 'ledger' order by period_start_date"
+    ).set_index("period_end")
+    # The day before the ledger starts opens the first quarter (no AR yet).
+    day_before = (pd.Timestamp(quarters.index[0]) - pd.offsets.QuarterEnd()).strftime("%Y-%m-%d")
+    expected_quarters = reference.monthly_kpis([day_before, *quarters.index]).set_index(
+        "period_end"
+    )
+    for column, theirs in [("ar_end", "ar_end"), ("dso_days", "dso"), ("cei_pct", "cei")]:
+        assert quarters[column].to_numpy(dtype=float) == pytest.approx(
+            expected_quarters[theirs].to_numpy(dtype=float), abs=0.01, nan_ok=True
+        ), column
+
+
+def test_industry_segment_equals_an_independent_recomputation(clean):
+    build, summary = clean
+    extract = Path(summary["config"]["out"])
+    reference = ReferenceLedger(extract)
+    customers = pd.read_parquet(extract / "customers.parquet")
+    industry = customers.set_index("customer_id")["industry"]
+    months = build.query(
+        "select strftime(period_end_date, '%Y-%m-%d') as period_end, segment_value, "
+        "ar_end, credit_sales, dso_days, cei_pct from marts.rpt_kpis_monthly "
+        "where segment_type = 'industry'"
+    ).set_index(["period_end", "segment_value"])
+    ends = sorted(months.index.get_level_values(0).unique())
+    expected = reference.monthly_kpis(ends, segment=industry).set_index(["period_end", "segment"])
+    common = expected.index.intersection(months.index)
+    assert len(common) == len(expected)
+    for ours, theirs in [("ar_end", "ar_end"), ("dso_days", "dso"), ("cei_pct", "cei")]:
+        assert months.loc[common, ours].to_numpy(dtype=float) == pytest.approx(
+            expected.loc[common, theirs].to_numpy(dtype=float), abs=0.01, nan_ok=True
+        ), ours
+
+
+def mf_query(root: Path, database: Path, grain: str, out: Path) -> pd.DataFrame:
+    metrics = "dso_days,best_possible_dso_days,add_days,cei_pct,pct_past_60,bad_debt_ratio_pct"
+    env = {
+        **os.environ,
+        "AR_DUCKDB_PATH": str(database),
+        "DBT_PROFILES_DIR": str(root),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+    }
+    completed = subprocess.run(
+        [
+            str(BIN / "mf"),
+            "query",
+            "--metrics",
+            metrics,
+            "--group-by",
+            f"metric_time__{grain}",
+            "--csv",
+            str(out),
+            "--quiet",
+        ],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    frame = pd.read_csv(out)
+    frame["period"] = pd.to_datetime(frame[f"metric_time__{grain}"]).dt.strftime("%Y-%m-%d")
+    return frame.set_index("period").sort_index()
+
+
+def test_semantic_layer_returns_the_marts_values(root, clean, tmp_path):
+    build, _ = clean
+    for grain, table in [("month", "rpt_kpis_monthly"), ("quarter", "rpt_kpis_quarterly")]:
+        metrics = mf_query(root, build.database, grain, tmp_path / f"{grain}.csv")
+        marts = ledger_rows(build, table)
+        assert list(metrics.index) == list(marts.index), grain
+        for column in [
+            "dso_days",
+            "best_possible_dso_days",
+            "add_days",
+            "cei_pct",
+            "pct_past_60",
+            "bad_debt_ratio_pct",
+        ]:
+            assert metrics[column].to_numpy(dtype=float) == pytest.approx(
+                marts[column].to_numpy(dtype=float), rel=1e-9, abs=1e-9, nan_ok=True
+            ), (grain, column)
+
+
+def test_every_mart_column_is_documented(root, clean):
+    """dbt docs generate on the clean build; the catalog's mart columns must
+    all carry a description in the manifest."""
+    build, _ = clean
+    target = build.database.parent / "docs_target"
+    env = {
+        **os.environ,
+        "AR_DUCKDB_PATH": str(build.database),
+        "DBT_PROFILES_DIR": str(root),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+    }
+    completed = subprocess.run(
+        [str(BIN / "dbt"), "docs", "generate", "--target-path", str(target), "--no-use-colors"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    catalog = json.loads((target / "catalog.json").read_text())
+    manifest = json.loads((target / "manifest.json").read_text())
+    undocumented = []
+    marts = 0
+    for unique_id, node in catalog["nodes"].items():
+        if node["metadata"]["schema"] != "marts":
+            continue
+        marts += 1
+        documented = manifest["nodes"][unique_id]["columns"]
+        for column in node["columns"]:
+            if not documented.get(column.lower(), {}).get("description", "").strip():
+                undocumented.append(f"{node['metadata']['name']}.{column}")
+    mart_models = [
+        node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["schema"] == "marts"
+    ]
+    assert marts == len(mart_models) >= 15
+    assert not undocumented, "undocumented mart columns: " + ", ".join(undocumented)
+
+
+def test_summary_shows_the_latest_closed_month_and_quarter(worked):
+    import duckdb
+
+    from rpm.summary import kpi_lines
+
+    with duckdb.connect(str(worked.database), read_only=True) as con:
+        text = "\n".join(kpi_lines(con))
+    # March 2026 is not closed at the extract date 2026-03-31; February is.
+    # No quarter is closed yet (Q1 closes with March).
+    assert "latest closed month 2026-02" in text
+    assert "latest closed quarter" not in text
+    assert "whole ledger" in text and "81.8 % watch" in text and "46.2 d good" in text
