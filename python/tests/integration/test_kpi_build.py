@@ -222,6 +222,16 @@ def mf_query(root: Path, database: Path, grain: str, out: Path) -> pd.DataFrame:
 
 def test_semantic_layer_returns_the_marts_values(root, clean, tmp_path):
     build, _ = clean
+    # mf reads target/semantic_manifest.json under the project root.
+    parsed = subprocess.run(
+        [str(BIN / "dbt"), "parse", "--no-use-colors"],
+        cwd=root,
+        env={**os.environ, "DBT_PROFILES_DIR": str(root), "AR_DUCKDB_PATH": str(build.database)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert parsed.returncode == 0, parsed.stdout[-3000:]
     for grain, table in [("month", "rpt_kpis_monthly"), ("quarter", "rpt_kpis_quarterly")]:
         metrics = mf_query(root, build.database, grain, tmp_path / f"{grain}.csv")
         marts = ledger_rows(build, table)
