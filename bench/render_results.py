@@ -18,16 +18,23 @@ def main() -> None:
     )
     print(
         "| invoices | rows, all tables | generate | full `dbt build` | ledger core | KPI marts "
-        "| KPI / core | peak memory | database | data tests | raw-scan floor |"
+        "(share of core) | operations marts (share of core) | peak memory | database "
+        "| data tests | raw-scan floor |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in builds:
-        share = r.get("kpi_share_of_ledger_core")
+        steps = r.get("step_seconds", {})
+        shares = r.get("share_of_ledger_core", {})
+
+        def step(name, steps=steps, shares=shares):
+            if name not in steps:
+                return "-"
+            return f"{steps[name]} s ({shares[name] * 100:.0f} %)"
+
         print(
             f"| {r['invoices'] / 1e6:.2f} M | {r['rows_all_tables'] / 1e6:.1f} M | {r['seconds']} s | "
-            f"{r['build_seconds']} s | {r.get('ledger_core_build_seconds', '-')} s | "
-            f"{r.get('kpi_build_seconds', '-')} s | "
-            f"{'-' if share is None else f'{share * 100:.0f} %'} | "
+            f"{r['build_seconds']} s | {steps.get('ledger core', '-')} s | "
+            f"{step('kpis')} | {step('operations')} | "
             f"{r['build_peak_rss_gb']} GB | {r['database_mb'] / 1024:.1f} GB | "
             f"{r.get('data_tests_seconds', '')} s | {r['raw_scan_floor_seconds']} s |"
         )

@@ -21,30 +21,42 @@
 {#- Sum rows of `relation` (one row per period and finer keys, with the
     segment columns above) into one row per period, segment type and
     segment value (and `group_columns`), computing `aggregates` (a list of
-    'expression as name'). Rows without a value for a segment type (survey
-    responses have no company, unidentified cash no customer) are left out
-    of that type only. -#}
+    'expression as name'), in one pass (grouping sets). Rows without a value
+    for a segment type (survey responses have no company, unidentified cash
+    no customer) are left out of that type only. -#}
 {% macro rollup_to_segments(relation, aggregates, group_columns=[]) %}
-    {%- for segment_type, column in rpm.kpi_segment_columns() %}
-    select
-        period_grain,
-        period_start_date,
-        '{{ segment_type }}' as segment_type,
-        {{ column if column else "'all'" }} as segment_value,
-        {%- for group_column in group_columns %}
-        {{ group_column }},
-        {%- endfor %}
-        {{ aggregates | join(',\n        ') }}
-    from {{ relation }}
-    {%- if column %}
-    where {{ column }} is not null
-    {%- endif %}
-    group by 1, 2, 3, 4{% for group_column in group_columns %}, {{ loop.index + 4 }}{% endfor %}
-    {%- if not loop.last %}
-
-    union all
-    {% endif %}
-    {%- endfor %}
+    {%- set segments = rpm.kpi_segment_columns() -%}
+    {%- set keys = ['period_grain', 'period_start_date'] + group_columns -%}
+    select *
+    from (
+        select
+            period_grain,
+            period_start_date,
+            case
+                {%- for segment_type, column in segments if column %}
+                when grouping({{ column }}) = 0 then '{{ segment_type }}'
+                {%- endfor %}
+                else 'ledger'
+            end as segment_type,
+            case
+                {%- for segment_type, column in segments if column %}
+                when grouping({{ column }}) = 0 then {{ column }}
+                {%- endfor %}
+                else 'all'
+            end as segment_value,
+            {%- for group_column in group_columns %}
+            {{ group_column }},
+            {%- endfor %}
+            {{ aggregates | join(',\n            ') }}
+        from {{ relation }}
+        group by grouping sets (
+            {%- for segment_type, column in segments %}
+            ({{ (keys + ([column] if column else [])) | join(', ') }})
+            {{- ',' if not loop.last }}
+            {%- endfor %}
+        )
+    ) as rolled_up
+    where segment_value is not null
 {% endmacro %}
 
 

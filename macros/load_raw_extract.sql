@@ -7,10 +7,29 @@
     on-run-start hook of build and run. -#}
 
 {% macro load_raw_extract() %}
-    {%- if execute and flags.WHICH in ('build', 'run') -%}
+    {%- if execute and flags.WHICH in ('build', 'run') and rpm.selection_reads_raw() -%}
         {{ return(adapter.dispatch('load_raw_extract', 'rpm')()) }}
     {%- endif -%}
     {{ return('') }}
+{% endmacro %}
+
+
+{#- Whether any selected model or test reads an extract table (a source):
+    a build of the marts alone (e.g. --select tag:kpis) keeps the raw schema
+    it finds instead of reloading the extract. -#}
+{% macro selection_reads_raw() %}
+    {%- for unique_id in selected_resources -%}
+        {%- set node = graph.nodes.get(unique_id) -%}
+        {%- if node -%}
+            {%- for parent in node.depends_on.nodes -%}
+                {%- if parent.startswith('source.') -%}
+                    {{ return(true) }}
+                {%- endif -%}
+            {%- endfor -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ log("raw extract not reloaded: no selected node reads it", info=true) }}
+    {{ return(false) }}
 {% endmacro %}
 
 

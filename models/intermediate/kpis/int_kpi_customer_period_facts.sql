@@ -10,6 +10,18 @@
 --     disputes, survey responses) from the documents, balance events and
 --     feedback, by calendar month, then summed into quarters and years.
 {%- set bucket_orders = range(1, 7) %}
+{%- set bucket_columns = [] %}
+{%- set output_names = {
+    'ar_reporting': 'ar_end',
+    'current_ar_reporting': 'current_ar_end',
+    'past_due_kpi_ar_reporting': 'past_due_kpi_ar_end',
+    'open_item_count': 'open_item_count_end',
+} %}
+{%- for order in bucket_orders %}
+    {%- do bucket_columns.append('bucket_' ~ order ~ '_ar_reporting') %}
+    {%- do output_names.update({
+        'bucket_' ~ order ~ '_ar_reporting': 'bucket_' ~ order ~ '_ar_end'}) %}
+{%- endfor %}
 
 with
 
@@ -152,47 +164,49 @@ feedback_flows as (
 
 ),
 
-balance_rows as (
+period_dates as (
 
+    -- Each period needs the aging at its end and at the day before it.
     select
-        periods.period_grain,
-        periods.period_start_date,
-        aging.customer_id,
-        aging.company_code,
-        aging.currency_code,
-        aging.ar_reporting as ar_end,
-        aging.current_ar_reporting as current_ar_end,
-        aging.past_due_kpi_ar_reporting as past_due_kpi_ar_end,
-        {%- for order in bucket_orders %}
-            aging.bucket_{{ order }}_ar_reporting as bucket_{{ order }}_ar_end,
-        {%- endfor %}
-        aging.open_item_count as open_item_count_end,
-        0 as ar_begin,
-        0 as unapplied_credits_end,
-        0 as unapplied_cash_end
+        period_grain,
+        period_start_date,
+        period_end_date as as_of_date,
+        true as is_period_end
     from periods
-    inner join aging on periods.period_end_date = aging.as_of_date
 
     union all
 
     select
-        periods.period_grain,
-        periods.period_start_date,
+        period_grain,
+        period_start_date,
+        ar_begin_date as as_of_date,
+        false as is_period_end
+    from periods
+
+),
+
+balance_rows as (
+
+    select
+        period_dates.period_grain,
+        period_dates.period_start_date,
         aging.customer_id,
         aging.company_code,
         aging.currency_code,
-        0 as ar_end,
-        0 as current_ar_end,
-        0 as past_due_kpi_ar_end,
-        {%- for order in bucket_orders %}
-            0 as bucket_{{ order }}_ar_end,
+        {%- for column in [
+            'ar_reporting', 'current_ar_reporting', 'past_due_kpi_ar_reporting',
+        ] + bucket_columns + ['open_item_count'] %}
+        case
+            when period_dates.is_period_end then aging.{{ column }} else 0
+        end as {{ output_names[column] }},
         {%- endfor %}
-        0 as open_item_count_end,
-        aging.ar_reporting as ar_begin,
+        case
+            when period_dates.is_period_end then 0 else aging.ar_reporting
+        end as ar_begin,
         0 as unapplied_credits_end,
         0 as unapplied_cash_end
-    from periods
-    inner join aging on periods.ar_begin_date = aging.as_of_date
+    from period_dates
+    inner join aging on period_dates.as_of_date = aging.as_of_date
 
     union all
 

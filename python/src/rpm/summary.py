@@ -107,6 +107,7 @@ def summary_lines(database: Path, run_results: Path, extract_dir: str) -> list[s
         lines.append("no rows quarantined")
     lines += ledger_lines(con)
     lines += kpi_lines(con)
+    lines += operations_lines(con)
     return lines
 
 
@@ -232,6 +233,55 @@ def kpi_lines(con) -> list[str]:
                 f"  {name[:33]:<34}{_money(ar_end):>10}{cells}{countback_text:>11}"
                 f"  {missed}{' systemic' if systemic else ''}"
             )
+    return lines
+
+
+def operations_lines(con) -> list[str]:
+    """Collection-rule compliance and the allowance, latest closed month."""
+    lines: list[str] = []
+    compliance = _query(
+        con,
+        "select strftime(period_start_date, '%Y-%m'), collection_rule, triggered_count, "
+        "carried_out_count, compliance_pct from marts.rpt_collection_compliance "
+        "where period_grain = 'month' and segment_type = 'ledger' and is_closed "
+        "and period_start_date = (select max(period_start_date) "
+        "from marts.rpt_collection_compliance where period_grain = 'month' and is_closed) "
+        "order by collection_rule",
+    )
+    if compliance:
+        lines += ["", f"collection rules, {compliance[0][0]} (actions due, carried out):"]
+        for _, rule, triggered, done, pct in compliance:
+            lines.append(f"  {rule:<22}{triggered:>8,} triggered{done:>8,} done  {pct:5.1f} %")
+    allowance = _query(
+        con,
+        "select strftime(period_start_date, '%Y-%m'), ar_end, allowance_amount, "
+        "allowance_coverage_pct, simple_method_allowance_amount, allowance_change_pct, "
+        "is_likely_under_reserved, is_likely_managed_to_earnings from marts.rpt_allowance "
+        "where period_grain = 'month' and segment_type = 'ledger' and is_closed "
+        "order by period_start_date desc limit 1",
+    )
+    if allowance:
+        month, ar_end, amount, coverage, simple, change, under, managed = allowance[0]
+        if amount is None:
+            lines += ["", f"allowance {month}: no loss rates yet (ledger history too short)"]
+        else:
+            flags = [
+                name
+                for name, flag in (
+                    ("likely under-reserved", under),
+                    ("likely managed to earnings", managed),
+                )
+                if flag
+            ]
+            change_text = "n/a" if change is None else f"{change:+.1f} %"
+            simple_text = "n/a" if simple is None else _money(simple)
+            lines += [
+                "",
+                f"allowance for doubtful accounts {month} (provision matrix): {_money(amount)} "
+                f"= {coverage:.2f} % of AR {_money(ar_end)}, {change_text} on the month; "
+                f"simple loss-rate method {simple_text}; adequacy flags: "
+                + (", ".join(flags) if flags else "none"),
+            ]
     return lines
 
 

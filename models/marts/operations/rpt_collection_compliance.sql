@@ -1,0 +1,134 @@
+-- Compliance with the collection rules per period, segment and rule: the
+-- share of triggered actions carried out (kpi_definitions.md, "Collection
+-- rules"), counting actions by their trigger date and only those already
+-- due at the extract date. Actions belong to accounts, so segments are the
+-- customer's (industry, region, country, collector, size band) and the
+-- whole ledger; company and currency segments have no rows.
+
+with
+
+periods as (
+
+    select * from {{ ref('int_kpi_periods') }}
+
+),
+
+month_periods as (
+
+    select
+        months.period_start_date as month_start_date,
+        periods.period_grain,
+        periods.period_start_date
+    from periods as months
+    inner join periods
+        on
+            months.period_start_date >= periods.period_start_date
+            and months.period_start_date <= periods.period_end_date
+    where months.period_grain = 'month'
+
+),
+
+actions as (
+
+    select
+        'month_end_statement' as collection_rule,
+        month_end_date as trigger_date,
+        customer_id,
+        is_carried_out
+    from {{ ref('fct_statement_actions') }}
+    where is_due
+
+    union all
+
+    select
+        'first_call' as collection_rule,
+        trigger_date,
+        customer_id,
+        is_carried_out
+    from {{ ref('fct_first_call_actions') }}
+    where is_due
+
+),
+
+monthly as (
+
+    select
+        cast({{ dbt.date_trunc('month', 'trigger_date') }} as date)
+            as month_start_date,
+        collection_rule,
+        customer_id,
+        count(*) as triggered_count,
+        sum(case when is_carried_out then 1 else 0 end) as carried_out_count
+    from actions
+    group by 1, 2, 3
+
+),
+
+attributed as (
+
+    select
+        month_periods.period_grain,
+        month_periods.period_start_date,
+        monthly.collection_rule,
+        monthly.triggered_count,
+        monthly.carried_out_count,
+        cast(null as {{ dbt.type_string() }}) as company_code,
+        cast(null as {{ dbt.type_string() }}) as currency_code,
+        customer_segments.industry,
+        customer_segments.region,
+        customer_segments.country_code,
+        customer_segments.collector_id,
+        customer_segments.customer_size_band
+    from monthly
+    inner join month_periods
+        on monthly.month_start_date = month_periods.month_start_date
+    left join {{ ref('int_kpi_customer_period_segments') }} as customer_segments
+        on
+            month_periods.period_grain = customer_segments.period_grain
+            and month_periods.period_start_date = customer_segments.period_start_date
+            and monthly.customer_id = customer_segments.customer_id
+
+),
+
+rolled_up as (
+
+    {{ rollup_to_segments('attributed', [
+        'sum(triggered_count) as triggered_count',
+        'sum(carried_out_count) as carried_out_count',
+    ], group_columns=['collection_rule']) }}
+
+),
+
+final as (
+
+    select
+        {{ dbt.concat([
+            'rolled_up.period_grain', "'|'",
+            dbt.cast('rolled_up.period_start_date', dbt.type_string()), "'|'",
+            'rolled_up.segment_type', "'|'", 'rolled_up.segment_value', "'|'",
+            'rolled_up.collection_rule',
+        ]) }} as compliance_id,
+        rolled_up.period_grain,
+        rolled_up.period_start_date,
+        periods.period_end_date,
+        periods.is_partial_period,
+        periods.is_closed,
+        rolled_up.segment_type,
+        rolled_up.segment_value,
+        rolled_up.collection_rule,
+        cast(rolled_up.triggered_count as integer) as triggered_count,
+        cast(rolled_up.carried_out_count as integer) as carried_out_count,
+        case
+            when rolled_up.triggered_count > 0
+                then cast(rolled_up.carried_out_count as {{ type_double() }})
+                / rolled_up.triggered_count * 100
+        end as compliance_pct
+    from rolled_up
+    inner join periods
+        on
+            rolled_up.period_grain = periods.period_grain
+            and rolled_up.period_start_date = periods.period_start_date
+
+)
+
+select * from final
