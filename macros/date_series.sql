@@ -40,3 +40,9 @@
 {% macro days_between(start_date, end_date) %}
     cast({{ dbt.datediff(start_date, end_date, 'day') }} as integer)
 {%- endmacro %}
+
+
+{#- date_expression plus a number of days, as a date. -#}
+{% macro add_days(date_expression, days) %}
+    cast({{ dbt.dateadd('day', days, date_expression) }} as date)
+{%- endmacro %}

@@ -196,9 +196,9 @@ balance_rows as (
         {%- for column in [
             'ar_reporting', 'current_ar_reporting', 'past_due_kpi_ar_reporting',
         ] + bucket_columns + ['open_item_count'] %}
-        case
-            when period_dates.is_period_end then aging.{{ column }} else 0
-        end as {{ output_names[column] }},
+            case
+                when period_dates.is_period_end then aging.{{ column }} else 0
+            end as {{ output_names[column] }},
         {%- endfor %}
         case
             when period_dates.is_period_end then 0 else aging.ar_reporting

@@ -121,8 +121,10 @@ attributed as (
 
 final as (
 
-    {{ rollup_to_segments('attributed', ['sum(event_count) as event_count'],
-        group_columns=['measure', 'variant', 'elapsed_days']) }}
+    {%- set aggregates = ['sum(event_count) as event_count'] %}
+    {%- set group_columns = ['measure', 'variant', 'elapsed_days'] %}
+    {#- sqlfluff's DuckDB dialect cannot parse GROUPING SETS yet. #}
+    {{ rollup_to_segments('attributed', aggregates, group_columns) }} -- noqa: PRS, LT05
 
 )
 

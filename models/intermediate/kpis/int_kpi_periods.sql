@@ -82,7 +82,7 @@ final as (
         period_grain,
         period_start_date,
         period_end_date,
-        cast({{ dbt.dateadd('day', -1, 'period_start_date') }} as date)
+        {{ add_days('period_start_date', -1) }}
             as ar_begin_date,
         cast({{ dbt.date_trunc('month', 'period_end_date') }} as date)
             as end_month_start_date,

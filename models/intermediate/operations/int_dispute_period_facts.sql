@@ -55,9 +55,9 @@ disputes as (
         disputes.dispute_type,
         disputes.opened_date,
         disputes.resolved_date,
+        slas.sla_days,
         coalesce(disputes.disputed_amount_document, 0)
-        * documents.fx_rate_to_reporting as disputed_amount_reporting,
-        slas.sla_days
+        * documents.fx_rate_to_reporting as disputed_amount_reporting
     from {{ ref('int_disputes_validated') }} as disputes
     inner join {{ ref('fct_ar_documents') }} as documents
         on disputes.document_id = documents.document_id
@@ -138,10 +138,10 @@ flows as (
 open_at_end as (
 
     select
+        disputes.*,
         periods.period_grain,
         periods.period_start_date,
         periods.period_end_date,
-        disputes.*,
         -- A document's AR counts once per type, and once across types,
         -- however many disputes it has open.
         count(*) over (
@@ -160,10 +160,10 @@ open_at_end as (
     from periods
     inner join disputes
         on
-            disputes.opened_date <= periods.period_end_date
+            periods.period_end_date >= disputes.opened_date
             and (
                 disputes.resolved_date is null
-                or disputes.resolved_date > periods.period_end_date
+                or periods.period_end_date < disputes.resolved_date
             )
 
 ),

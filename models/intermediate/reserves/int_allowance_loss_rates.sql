@@ -128,7 +128,9 @@ exposures as (
         bucket_totals.aging_bucket_order,
         sum(bucket_totals.bucket_amount) as exposure_amount
     from windows
-    inner join bucket_totals on windows.month_end_date = bucket_totals.as_of_date
+    inner join
+        bucket_totals
+        on windows.month_end_date = bucket_totals.as_of_date
     group by 1, 2
 
 ),
@@ -151,9 +153,9 @@ final as (
         period_ends.period_end_date,
         buckets.bucket_order as aging_bucket_order,
         buckets.aging_bucket,
-        coalesce(window_sizes.window_month_ends, 0) as window_month_ends,
         window_sizes.window_first_month_end,
         window_sizes.window_last_month_end,
+        coalesce(window_sizes.window_month_ends, 0) as window_month_ends,
         coalesce(exposures.exposure_amount, 0) as exposure_amount,
         coalesce(losses.loss_amount, 0) as loss_amount,
         case

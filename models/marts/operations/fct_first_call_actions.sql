@@ -13,8 +13,8 @@ documents as (
     select
         document_id,
         customer_id,
-        cast({{ dbt.dateadd('day', var('first_call_days_past_due'), 'due_date') }}
-            as date) as trigger_date
+        {{ add_days('due_date', var('first_call_days_past_due')) }}
+            as trigger_date
     from {{ ref('fct_ar_documents') }}
     where document_type in ('INV', 'DM')
 
@@ -47,7 +47,7 @@ open_on_trigger_date as (
     inner join balance_events
         on
             documents.document_id = balance_events.document_id
-            and balance_events.event_date <= documents.trigger_date
+            and documents.trigger_date >= balance_events.event_date
     cross join extract_date
     where documents.trigger_date <= extract_date.extract_date
     group by 1, 2, 3
@@ -82,14 +82,15 @@ deadlines as (
 
     -- The n-th business day after each calendar day.
     select
-        days.date_day,
+        calendar_days.date_day,
         min(later.date_day) as deadline_date
-    from business_days as days
+    from business_days as calendar_days
     inner join business_days as later
         on
-            later.date_day > days.date_day
+            calendar_days.date_day < later.date_day
             and later.business_days_through
-            = days.business_days_through + {{ var('first_call_business_days') }}
+            = calendar_days.business_days_through
+            + {{ var('first_call_business_days') }}
     group by 1
 
 ),
@@ -126,8 +127,8 @@ matched as (
     inner join calls
         on
             with_deadline.customer_id = calls.customer_id
-            and calls.activity_date >= with_deadline.trigger_date
-            and calls.activity_date <= with_deadline.deadline_date
+            and with_deadline.trigger_date <= calls.activity_date
+            and with_deadline.deadline_date >= calls.activity_date
     group by 1, 2
 
 ),
@@ -149,7 +150,9 @@ final as (
         matched.call_date,
         matched.call_activity_id,
         matched.call_date is not null as is_carried_out,
-        coalesce(with_deadline.deadline_date <= extract_date.extract_date, false)
+        coalesce(
+            with_deadline.deadline_date <= extract_date.extract_date, false
+        )
             as is_due
     from with_deadline
     cross join extract_date

@@ -58,7 +58,7 @@ matched as (
     inner join statements
         on
             open_items.customer_id = statements.customer_id
-            and statements.activity_date >= open_items.as_of_date
+            and open_items.as_of_date <= statements.activity_date
             and statements.activity_date <= {{ dbt.dateadd(
                 'day', var('statement_window_days'), 'open_items.as_of_date') }}
     group by 1, 2
@@ -82,8 +82,8 @@ final as (
         matched.statement_date,
         matched.statement_activity_id,
         matched.statement_date is not null as is_carried_out,
-        {{ dbt.dateadd('day', var('statement_window_days'),
-            'open_items.as_of_date') }} <= extract_date.extract_date as is_due
+        {{ add_days('open_items.as_of_date', var('statement_window_days')) }}
+        <= extract_date.extract_date as is_due
     from open_items
     cross join extract_date
     left join customers on open_items.customer_id = customers.customer_id

@@ -1,9 +1,11 @@
 -- Compliance with the collection rules per period, segment and rule: the
 -- share of triggered actions carried out (kpi_definitions.md, "Collection
 -- rules"), counting actions by their trigger date and only those already
--- due at the extract date. Actions belong to accounts, so segments are the
--- customer's (industry, region, country, collector, size band) and the
--- whole ledger; company and currency segments have no rows.
+-- due at the extract date. For the credit hold the actions are the invoices
+-- issued to held accounts, carried out when a credit approval was valid.
+-- Actions belong to accounts, so segments are the customer's (industry,
+-- region, country, collector, size band) and the whole ledger; company and
+-- currency segments have no rows.
 
 with
 
@@ -48,6 +50,15 @@ actions as (
     from {{ ref('fct_first_call_actions') }}
     where is_due
 
+    union all
+
+    select
+        'credit_hold' as collection_rule,
+        document_date as trigger_date,
+        customer_id,
+        has_valid_approval as is_carried_out
+    from {{ ref('fct_credit_hold_invoices') }}
+
 ),
 
 monthly as (
@@ -74,28 +85,30 @@ attributed as (
         monthly.carried_out_count,
         cast(null as {{ dbt.type_string() }}) as company_code,
         cast(null as {{ dbt.type_string() }}) as currency_code,
-        customer_segments.industry,
-        customer_segments.region,
-        customer_segments.country_code,
-        customer_segments.collector_id,
-        customer_segments.customer_size_band
+        segments.industry,
+        segments.region,
+        segments.country_code,
+        segments.collector_id,
+        segments.customer_size_band
     from monthly
     inner join month_periods
         on monthly.month_start_date = month_periods.month_start_date
-    left join {{ ref('int_kpi_customer_period_segments') }} as customer_segments
+    left join {{ ref('int_kpi_customer_period_segments') }} as segments
         on
-            month_periods.period_grain = customer_segments.period_grain
-            and month_periods.period_start_date = customer_segments.period_start_date
-            and monthly.customer_id = customer_segments.customer_id
+            month_periods.period_grain = segments.period_grain
+            and month_periods.period_start_date = segments.period_start_date
+            and monthly.customer_id = segments.customer_id
 
 ),
 
 rolled_up as (
 
-    {{ rollup_to_segments('attributed', [
+    {%- set aggregates = [
         'sum(triggered_count) as triggered_count',
         'sum(carried_out_count) as carried_out_count',
-    ], group_columns=['collection_rule']) }}
+    ] %}
+    {#- sqlfluff's DuckDB dialect cannot parse GROUPING SETS yet. #}
+    {{ rollup_to_segments('attributed', aggregates, ['collection_rule']) }} -- noqa: PRS, LT05
 
 ),
 
@@ -120,8 +133,9 @@ final as (
         cast(rolled_up.carried_out_count as integer) as carried_out_count,
         case
             when rolled_up.triggered_count > 0
-                then cast(rolled_up.carried_out_count as {{ type_double() }})
-                / rolled_up.triggered_count * 100
+                then
+                    cast(rolled_up.carried_out_count as {{ type_double() }})
+                    / rolled_up.triggered_count * 100
         end as compliance_pct
     from rolled_up
     inner join periods

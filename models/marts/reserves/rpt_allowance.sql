@@ -52,7 +52,7 @@ simple_rates as (
             ledger_months.month_start_date >= {{ dbt.dateadd(
                 'month', 1 - var('loss_lookback_months'),
                 'periods.end_month_start_date') }}
-            and ledger_months.month_start_date <= periods.end_month_start_date
+            and periods.end_month_start_date >= ledger_months.month_start_date
     group by 1, 2
 
 ),
@@ -84,15 +84,15 @@ combined as (
         facts.segment_type,
         facts.segment_value,
         facts.ar_end,
-        case
-            when matrix.buckets_without_rate = 0 then matrix.allowance_amount
-        end as allowance_amount,
         simple_rates.lookback_write_offs,
         simple_rates.lookback_net_credit_sales,
         case
+            when matrix.buckets_without_rate = 0 then matrix.allowance_amount
+        end as allowance_amount,
+        case
             when simple_rates.lookback_net_credit_sales > 0
                 then simple_rates.lookback_write_offs
-                / simple_rates.lookback_net_credit_sales
+                    / simple_rates.lookback_net_credit_sales
         end as lookback_bad_debt_ratio
     from facts
     inner join matrix

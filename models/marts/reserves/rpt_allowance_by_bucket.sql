@@ -34,7 +34,7 @@ bucket_balances as (
         from facts
         {%- if not loop.last %}
 
-        union all
+            union all
         {% endif %}
     {%- endfor %}
 
@@ -74,7 +74,8 @@ final as (
     inner join loss_rates
         on
             bucket_balances.period_end_date = loss_rates.period_end_date
-            and bucket_balances.aging_bucket_order = loss_rates.aging_bucket_order
+            and bucket_balances.aging_bucket_order
+            = loss_rates.aging_bucket_order
 
 )
 

@@ -252,6 +252,30 @@ def operations_lines(con) -> list[str]:
         lines += ["", f"collection rules, {compliance[0][0]} (actions due, carried out):"]
         for _, rule, triggered, done, pct in compliance:
             lines.append(f"  {rule:<22}{triggered:>8,} triggered{done:>8,} done  {pct:5.1f} %")
+    effectiveness = _query(
+        con,
+        "select strftime(period_start_date, '%Y-%m'), promise_kept_count, promise_broken_count, "
+        "promise_kept_rate_pct, right_party_contact_rate_pct "
+        "from marts.rpt_collection_effectiveness where period_grain = 'month' "
+        "and segment_type = 'ledger' and is_closed order by period_start_date desc limit 1",
+    )
+    if effectiveness:
+        month, kept, broken, kept_pct, rpc_pct = effectiveness[0]
+        kept_text = "n/a" if kept_pct is None else f"{kept_pct:.1f} %"
+        rpc_text = "n/a" if rpc_pct is None else f"{rpc_pct:.1f} %"
+        lines.append(
+            f"  promises to pay due in {month}: {kept:,} kept, {broken:,} broken: kept rate "
+            f"{kept_text}; right-party contact rate {rpc_text}"
+        )
+    worklist = _query(
+        con,
+        "select worklist_date, worklist_action, count(*), sum(open_amount_reporting) "
+        "from marts.rpt_collection_worklist group by 1, 2 order by 2",
+    )
+    if worklist:
+        lines += ["", f"worklist for {worklist[0][0]} (accounts, open AR):"]
+        for _, action, accounts, amount in worklist:
+            lines.append(f"  {action:<22}{accounts:>8,}{_money(amount):>12}")
     allowance = _query(
         con,
         "select strftime(period_start_date, '%Y-%m'), ar_end, allowance_amount, "

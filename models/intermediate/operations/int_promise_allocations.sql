@@ -1,0 +1,272 @@
+-- Receipts allocated to promises to pay (kpi_definitions.md, "Promise-to-pay
+-- rules"): a customer's cleared, never-reversed receipts dated from a
+-- promise's created_date to its promised_date + promise_grace_days (3) go to
+-- the customer's promises in promised_date order (then promise_id), each
+-- promise taking from its eligible receipts in date order (then receipt_id)
+-- up to its amount; a receipt may be split across promises. Amounts
+-- convert to the promise currency at the receipt date through the reporting
+-- currency (no conversion when the currencies are equal; a receipt without
+-- a rate for the promise currency that day cannot pay it).
+-- One row per promise and receipt that received an allocation.
+--
+-- The allocation is sequential, so a recursive CTE walks the promises in
+-- order, one promise per step, carrying what is left of each receipt. Only
+-- promises whose windows overlap compete for receipts: the walk runs per
+-- cluster of overlapping windows of a customer (a receipt date falls in the
+-- windows of one cluster at most), which keeps the steps few.
+
+with recursive
+
+promise_windows as (
+
+    select
+        promise_id,
+        customer_id,
+        created_date,
+        promised_date,
+        {{ add_days('promised_date', var('promise_grace_days')) }}
+            as window_end_date,
+        promised_amount,
+        promise_currency_code
+    from {{ ref('int_promises_to_pay_validated') }}
+
+),
+
+cluster_starts as (
+
+    -- A window starting after every earlier window (by start) has ended
+    -- starts a new cluster.
+    select
+        *,
+        case
+            when created_date <= max(window_end_date)
+                    over (
+                        partition by customer_id
+                        order by created_date, promise_id
+                        rows between unbounded preceding and 1 preceding
+                    )
+                then 0
+            else 1
+        end as is_cluster_start
+    from promise_windows
+
+),
+
+clustered as (
+
+    select
+        *,
+        sum(is_cluster_start) over (
+            partition by customer_id
+            order by created_date, promise_id
+            rows between unbounded preceding and current row
+        ) as cluster_number
+    from cluster_starts
+
+),
+
+promises as (
+
+    select
+        promise_id,
+        customer_id,
+        {{ dbt.concat(['customer_id', "'|'",
+            dbt.cast('cluster_number', dbt.type_string())]) }} as cluster_id,
+        created_date,
+        promised_date,
+        window_end_date,
+        promised_amount,
+        promise_currency_code,
+        row_number() over (
+            partition by customer_id, cluster_number
+            order by promised_date, promise_id
+        ) as promise_sequence
+    from clustered
+
+),
+
+fx_rates as (
+
+    select
+        currency_code,
+        rate_date,
+        rate_to_reporting
+    from {{ ref('int_fx_rates_resolved') }}
+
+),
+
+receipts as (
+
+    -- Receipts that can pay at least one promise of their customer.
+    select distinct
+        receipts.receipt_id,
+        receipts.customer_id,
+        promises.cluster_id,
+        receipts.receipt_date,
+        receipts.currency_code,
+        receipts.amount_receipt,
+        receipts.fx_rate_to_reporting
+    from {{ ref('fct_cash_receipts') }} as receipts
+    inner join promises
+        on
+            receipts.customer_id = promises.customer_id
+            and receipts.receipt_date >= promises.created_date
+            and receipts.receipt_date <= promises.window_end_date
+    where receipts.receipt_status = 'cleared' and not receipts.is_reversed
+
+),
+
+-- Receipt amount per promise currency: units of the promise currency one
+-- unit of the receipt buys at the receipt date.
+conversions as (
+
+    select distinct
+        receipts.receipt_id,
+        promises.promise_currency_code,
+        case
+            when
+                receipts.currency_code = promises.promise_currency_code
+                then 1.0
+            when promises.promise_currency_code
+                = '{{ var("reporting_currency") }}'
+                then receipts.fx_rate_to_reporting
+            else receipts.fx_rate_to_reporting / fx_rates.rate_to_reporting
+        end as units_per_receipt_unit
+    from receipts
+    inner join promises on receipts.cluster_id = promises.cluster_id
+    left join fx_rates
+        on
+            promises.promise_currency_code = fx_rates.currency_code
+            and receipts.receipt_date = fx_rates.rate_date
+
+),
+
+allocation_steps (
+    customer_id,
+    cluster_id,
+    step,
+    receipt_id,
+    receipt_date,
+    remaining_receipt_amount,
+    promise_id,
+    allocated_promise_amount,
+    allocated_receipt_amount
+) as (
+
+    select
+        customer_id,
+        cluster_id,
+        0 as step,
+        receipt_id,
+        receipt_date,
+        cast(amount_receipt as {{ type_double() }}) as remaining_receipt_amount,
+        cast(null as {{ dbt.type_string() }}) as promise_id,
+        cast(0 as {{ type_double() }}) as allocated_promise_amount,
+        cast(0 as {{ type_double() }}) as allocated_receipt_amount
+    from receipts
+
+    union all
+
+    select
+        customer_id,
+        cluster_id,
+        step,
+        receipt_id,
+        receipt_date,
+        remaining_receipt_amount - allocated_receipt_amount,
+        promise_id,
+        allocated_promise_amount,
+        allocated_receipt_amount
+    from (
+        select
+            eligible.*,
+            case
+                when eligible.is_eligible
+                    then least(
+                            eligible.available_promise_amount,
+                            greatest(
+                                0,
+                                eligible.promised_amount
+                                - eligible.available_before
+                            )
+                        )
+                else 0
+            end as allocated_promise_amount,
+            case
+                when eligible.is_eligible
+                    then least(
+                            eligible.available_promise_amount,
+                            greatest(
+                                0,
+                                eligible.promised_amount
+                                - eligible.available_before
+                            )
+                        ) / eligible.units_per_receipt_unit
+                else 0
+            end as allocated_receipt_amount
+        from (
+            select
+                previous.customer_id,
+                previous.cluster_id,
+                previous.step + 1 as step,
+                previous.receipt_id,
+                previous.receipt_date,
+                previous.remaining_receipt_amount,
+                promises.promise_id,
+                promises.promised_amount,
+                conversions.units_per_receipt_unit,
+                coalesce(
+                    previous.receipt_date >= promises.created_date
+                    and previous.receipt_date <= promises.window_end_date
+                    and conversions.units_per_receipt_unit is not null
+                    and previous.remaining_receipt_amount > 0,
+                    false
+                ) as is_eligible,
+                previous.remaining_receipt_amount
+                * conversions.units_per_receipt_unit
+                    as available_promise_amount,
+                coalesce(sum(
+                    case
+                        when
+                            previous.receipt_date >= promises.created_date
+                            and previous.receipt_date
+                            <= promises.window_end_date
+                            and previous.remaining_receipt_amount > 0
+                            then previous.remaining_receipt_amount
+                                * conversions.units_per_receipt_unit
+                    end
+                ) over (
+                    partition by previous.cluster_id
+                    order by previous.receipt_date, previous.receipt_id
+                    rows between unbounded preceding and 1 preceding
+                ), 0) as available_before
+            from allocation_steps as previous
+            inner join promises
+                on
+                    previous.cluster_id = promises.cluster_id
+                    and promises.promise_sequence = previous.step + 1
+            left join conversions
+                on
+                    previous.receipt_id = conversions.receipt_id
+                    and promises.promise_currency_code
+                    = conversions.promise_currency_code
+        ) as eligible
+    ) as allocated
+
+),
+
+final as (
+
+    select
+        promise_id,
+        receipt_id,
+        customer_id,
+        receipt_date,
+        allocated_promise_amount,
+        allocated_receipt_amount
+    from allocation_steps
+    where step > 0 and allocated_promise_amount > 0
+
+)
+
+select * from final

@@ -1,0 +1,174 @@
+-- Promise-to-pay kept rate and right-party-contact rate per period and
+-- segment (kpi_definitions.md): promises whose promised_date falls in the
+-- period, kept / (kept + broken) (pending ones are in neither); outbound
+-- calls in the period, the share with an outcome that reached the right
+-- party (right_party_contact, promise_to_pay, dispute_raised, refused).
+-- Customer segments (collector included) and the whole ledger.
+
+with
+
+periods as (
+
+    select * from {{ ref('int_kpi_periods') }}
+
+),
+
+month_periods as (
+
+    select
+        months.period_start_date as month_start_date,
+        periods.period_grain,
+        periods.period_start_date
+    from periods as months
+    inner join periods
+        on
+            months.period_start_date >= periods.period_start_date
+            and months.period_start_date <= periods.period_end_date
+    where months.period_grain = 'month'
+
+),
+
+events as (
+
+    select
+        cast({{ dbt.date_trunc('month', 'promised_date') }} as date)
+            as month_start_date,
+        customer_id,
+        1 as promise_due_count,
+        case
+            when promise_status = 'kept' then 1 else 0
+        end as promise_kept_count,
+        case when promise_status = 'broken' then 1 else 0 end
+            as promise_broken_count,
+        case when promise_status = 'pending' then 1 else 0 end
+            as promise_pending_count,
+        0 as outbound_call_count,
+        0 as right_party_contact_count
+    from {{ ref('fct_promises_to_pay') }}
+
+    union all
+
+    select
+        cast({{ dbt.date_trunc('month', 'activity_date') }} as date)
+            as month_start_date,
+        customer_id,
+        0 as promise_due_count,
+        0 as promise_kept_count,
+        0 as promise_broken_count,
+        0 as promise_pending_count,
+        1 as outbound_call_count,
+        case
+            when
+                outcome in (
+                    'right_party_contact', 'promise_to_pay', 'dispute_raised',
+                    'refused'
+                )
+                then 1
+            else 0
+        end as right_party_contact_count
+    from {{ ref('int_collection_activities_validated') }}
+    where channel = 'call' and direction = 'outbound'
+
+),
+
+monthly as (
+
+    select
+        month_start_date,
+        customer_id,
+        sum(promise_due_count) as promise_due_count,
+        sum(promise_kept_count) as promise_kept_count,
+        sum(promise_broken_count) as promise_broken_count,
+        sum(promise_pending_count) as promise_pending_count,
+        sum(outbound_call_count) as outbound_call_count,
+        sum(right_party_contact_count) as right_party_contact_count
+    from events
+    group by 1, 2
+
+),
+
+attributed as (
+
+    select
+        month_periods.period_grain,
+        month_periods.period_start_date,
+        monthly.*,
+        cast(null as {{ dbt.type_string() }}) as company_code,
+        cast(null as {{ dbt.type_string() }}) as currency_code,
+        segments.industry,
+        segments.region,
+        segments.country_code,
+        segments.collector_id,
+        segments.customer_size_band
+    from monthly
+    inner join month_periods
+        on monthly.month_start_date = month_periods.month_start_date
+    left join {{ ref('int_kpi_customer_period_segments') }} as segments
+        on
+            month_periods.period_grain = segments.period_grain
+            and month_periods.period_start_date = segments.period_start_date
+            and monthly.customer_id = segments.customer_id
+
+),
+
+rolled_up as (
+
+    {%- set counts = [
+        'promise_due_count', 'promise_kept_count', 'promise_broken_count',
+        'promise_pending_count', 'outbound_call_count',
+        'right_party_contact_count',
+    ] %}
+    {%- set aggregates = [] %}
+    {%- for column in counts %}
+        {%- do aggregates.append('sum(' ~ column ~ ') as ' ~ column) %}
+    {%- endfor %}
+    {%- do aggregates.append(
+        'sum(promise_kept_count + promise_broken_count) as promise_judged_count'
+    ) %}
+    {#- sqlfluff's DuckDB dialect cannot parse GROUPING SETS yet. #}
+    {{ rollup_to_segments('attributed', aggregates) }} -- noqa: PRS, LT05
+
+),
+
+final as (
+
+    select
+        {{ dbt.concat([
+            'rolled_up.period_grain', "'|'",
+            dbt.cast('rolled_up.period_start_date', dbt.type_string()), "'|'",
+            'rolled_up.segment_type', "'|'", 'rolled_up.segment_value',
+        ]) }} as effectiveness_id,
+        rolled_up.period_grain,
+        rolled_up.period_start_date,
+        periods.period_end_date,
+        periods.is_partial_period,
+        periods.is_closed,
+        rolled_up.segment_type,
+        rolled_up.segment_value,
+        {%- for column in counts %}
+            cast(rolled_up.{{ column }} as integer) as {{ column }},
+        {%- endfor %}
+        case
+            when rolled_up.promise_judged_count > 0
+                then
+                    cast(rolled_up.promise_kept_count as {{ type_double() }})
+                    / rolled_up.promise_judged_count * 100
+        end as promise_kept_rate_pct,
+        case
+            when rolled_up.outbound_call_count > 0
+                then
+                    cast(
+                        rolled_up.right_party_contact_count
+                        as {{ type_double() }}
+                    )
+                    / rolled_up.outbound_call_count * 100
+        end as right_party_contact_rate_pct
+    from rolled_up
+    inner join periods
+        on
+            rolled_up.period_grain = periods.period_grain
+            and rolled_up.period_start_date = periods.period_start_date
+
+)
+
+select * from final
