@@ -106,8 +106,8 @@ def summary_lines(database: Path, run_results: Path, extract_dir: str) -> list[s
     elif accounting:
         lines.append("no rows quarantined")
     lines += ledger_lines(con)
-    lines += kpi_lines(con)
     lines += operations_lines(con)
+    lines += kpi_lines(con)
     return lines
 
 
