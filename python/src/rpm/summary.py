@@ -276,6 +276,17 @@ def operations_lines(con) -> list[str]:
         lines += ["", f"worklist for {worklist[0][0]} (accounts, open AR):"]
         for _, action, accounts, amount in worklist:
             lines.append(f"  {action:<22}{accounts:>8,}{_money(amount):>12}")
+    tiers = _query(
+        con,
+        "select month_end_date, risk_tier, count(*), sum(ar_reporting) "
+        "from marts.fct_customer_risk_scores "
+        "where month_end_date = (select max(month_end_date) from marts.fct_customer_risk_scores) "
+        "group by 1, 2 order by min(risk_score)",
+    )
+    if tiers:
+        lines += ["", f"customer risk tiers at {tiers[0][0]} (customers, AR):"]
+        for _, tier, customers, amount in tiers:
+            lines.append(f"  {tier:<22}{customers:>8,}{_money(amount):>12}")
     allowance = _query(
         con,
         "select strftime(period_start_date, '%Y-%m'), ar_end, allowance_amount, "

@@ -27,6 +27,7 @@ def test_every_operations_mart_has_rows_and_every_rule_triggers(clean):
         "rpt_collection_worklist",
         "fct_promises_to_pay",
         "rpt_collection_effectiveness",
+        "fct_customer_risk_scores",
     ]:
         assert build.query(f"select count(*) as n from marts.{table}")["n"][0] > 0, table
     for table in ["fct_statement_actions", "fct_first_call_actions"]:
