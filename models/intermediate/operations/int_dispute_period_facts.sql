@@ -21,16 +21,7 @@ periods as (
 
 month_periods as (
 
-    select
-        months.period_start_date as month_start_date,
-        periods.period_grain,
-        periods.period_start_date
-    from periods as months
-    inner join periods
-        on
-            months.period_start_date >= periods.period_start_date
-            and months.period_start_date <= periods.period_end_date
-    where months.period_grain = 'month'
+    select * from {{ ref('int_kpi_month_periods') }}
 
 ),
 
