@@ -302,3 +302,48 @@ def test_summary_shows_the_latest_closed_month_and_quarter(worked):
     assert "latest closed month 2026-02" in text
     assert "latest closed quarter" not in text
     assert "whole ledger" in text and "81.8 % watch" in text and "46.2 d good" in text
+
+
+def test_the_documents_behind_a_kpi_row_add_up_to_its_inputs(root, clean):
+    """analyses/kpi_documents lists the documents behind one period-segment's
+    inputs; summed they equal the mart's row."""
+    build, _ = clean
+    row = build.query(
+        "select strftime(period_start_date, '%Y-%m-%d') as start, segment_value, ar_begin, "
+        "ar_end, credit_sales, write_offs from marts.rpt_kpis_quarterly "
+        "where segment_type = 'industry' and ar_begin > 0 and write_offs > 0 "
+        "order by period_start_date desc, segment_value limit 1"
+    ).iloc[0]
+    target = build.database.parent / "analysis_target"
+    variables = (
+        "{kpi_period_grain: quarter, kpi_period_start: '"
+        + row["start"]
+        + "', kpi_segment_type: industry, kpi_segment_value: '"
+        + row["segment_value"]
+        + "'}"
+    )
+    compiled = subprocess.run(
+        [
+            str(BIN / "dbt"),
+            "compile",
+            "--select",
+            "kpi_documents",
+            "--vars",
+            variables,
+            "--target-path",
+            str(target),
+            "--no-use-colors",
+        ],
+        cwd=root,
+        env={**os.environ, "DBT_PROFILES_DIR": str(root), "AR_DUCKDB_PATH": str(build.database)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert compiled.returncode == 0, compiled.stdout[-3000:]
+    sql = (target / "compiled" / "rpm" / "analyses" / "kpi_documents.sql").read_text()
+    sums = build.query(
+        f"select kpi_input, sum(amount_reporting) as amount from ({sql}) group by 1"
+    ).set_index("kpi_input")["amount"]
+    for column in ["ar_begin", "ar_end", "credit_sales", "write_offs"]:
+        assert sums[column] == pytest.approx(row[column], abs=0.01), column
