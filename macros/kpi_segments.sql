@@ -18,6 +18,20 @@
 {% endmacro %}
 
 
+{#- The segment columns that are the customer's (every type but the
+    document's company and currency): the columns a row gets from
+    int_kpi_customer_period_segments, as `alias.column` separated by commas. -#}
+{% macro customer_segment_columns(alias) %}
+    {%- set columns = [] -%}
+    {%- for segment_type, column in rpm.kpi_segment_columns() -%}
+        {%- if column and column not in ('company_code', 'currency_code') -%}
+            {%- do columns.append(alias ~ '.' ~ column) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ columns | join(', ') }}
+{%- endmacro %}
+
+
 {#- Sum rows of `relation` (one row per period and finer keys, with the
     segment columns above) into one row per period, segment type and
     segment value (and `group_columns`), computing `aggregates` (a list of

@@ -386,11 +386,7 @@ final as (
     select
         summed.*,
         customer_segments.customer_group_id,
-        customer_segments.industry,
-        customer_segments.region,
-        customer_segments.country_code,
-        customer_segments.collector_id,
-        customer_segments.customer_size_band,
+        {{ customer_segment_columns('customer_segments') }},
         customer_segments.is_active_account
     from summed
     left join {{ ref('int_kpi_customer_period_segments') }} as customer_segments

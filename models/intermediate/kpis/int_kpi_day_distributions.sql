@@ -93,11 +93,7 @@ attributed as (
         monthly_counts.variant,
         monthly_counts.elapsed_days,
         monthly_counts.event_count,
-        customer_segments.industry,
-        customer_segments.region,
-        customer_segments.country_code,
-        customer_segments.collector_id,
-        customer_segments.customer_size_band
+        {{ customer_segment_columns('customer_segments') }}
     from monthly_counts
     inner join month_periods
         on monthly_counts.month_start_date = month_periods.month_start_date

@@ -86,11 +86,7 @@ attributed as (
         monthly.*,
         cast(null as {{ dbt.type_string() }}) as company_code,
         cast(null as {{ dbt.type_string() }}) as currency_code,
-        segments.industry,
-        segments.region,
-        segments.country_code,
-        segments.collector_id,
-        segments.customer_size_band
+        {{ customer_segment_columns('segments') }}
     from monthly
     inner join month_periods
         on monthly.month_start_date = month_periods.month_start_date
