@@ -16,6 +16,7 @@
     'country': 'country_code',
     'collector': 'collector_id',
     'customer_size_band': 'customer_size_band',
+    'risk_tier': 'risk_tier',
 } %}
 {%- set segment_column = segment_columns[var('kpi_segment_type', 'ledger')] %}
 
@@ -56,7 +57,8 @@ documents as (
         customer_segments.region,
         customer_segments.country_code,
         customer_segments.collector_id,
-        customer_segments.customer_size_band
+        customer_segments.customer_size_band,
+        customer_segments.risk_tier
     from {{ ref('fct_ar_documents') }} as documents
     left join customer_segments
         on documents.customer_id = customer_segments.customer_id

@@ -14,6 +14,7 @@
         ('country', 'country_code'),
         ('collector', 'collector_id'),
         ('customer_size_band', 'customer_size_band'),
+        ('risk_tier', 'risk_tier'),
     ]) }}
 {% endmacro %}
 

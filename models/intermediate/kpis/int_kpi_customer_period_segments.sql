@@ -1,8 +1,9 @@
 -- One row per period and customer: the customer's segment values for that
 -- period. Customer attributes are the current ones (history is not applied
 -- retroactively); the size band and the active-account flag are taken at
--- the period's end (its last month), so a band's ar_begin need not equal
--- its previous period's ar_end.
+-- the period's end (its last month), and so is the risk tier (the tier
+-- scored at the period's end, fct_customer_risk_scores): a band's or a
+-- tier's ar_begin need not equal its previous period's ar_end.
 
 with
 
@@ -34,9 +35,20 @@ customer_months as (
     select
         customer_id,
         month_start_date,
+        month_end_date,
         customer_size_band,
         is_active_account
     from {{ ref('int_customer_months') }}
+
+),
+
+risk_scores as (
+
+    select
+        customer_id,
+        month_end_date,
+        risk_tier
+    from {{ ref('fct_customer_risk_scores') }}
 
 ),
 
@@ -52,12 +64,17 @@ final as (
         customers.country_code,
         customers.collector_id,
         customer_months.customer_size_band,
+        risk_scores.risk_tier,
         customer_months.is_active_account
     from periods
     inner join customer_months
         on periods.end_month_start_date = customer_months.month_start_date
     inner join customers
         on customer_months.customer_id = customers.customer_id
+    inner join risk_scores
+        on
+            customer_months.customer_id = risk_scores.customer_id
+            and customer_months.month_end_date = risk_scores.month_end_date
 
 )
 

@@ -13,7 +13,9 @@
 -- order, one promise per step, carrying what is left of each receipt. Only
 -- promises whose windows overlap compete for receipts: the walk runs per
 -- cluster of overlapping windows of a customer (a receipt date falls in the
--- windows of one cluster at most), which keeps the steps few.
+-- windows of one cluster at most), which keeps the steps few, and a receipt
+-- leaves the walk once spent or past the last window that holds it. The
+-- inputs of the steps are computed once (materialized_cte), not per step.
 
 with recursive
 
@@ -65,7 +67,7 @@ clustered as (
 
 ),
 
-promises as (
+promises as {{ materialized_cte() }} (
 
     select
         promise_id,
@@ -95,17 +97,19 @@ fx_rates as (
 
 ),
 
-receipts as (
+receipts as {{ materialized_cte() }} (
 
-    -- Receipts that can pay at least one promise of their customer.
-    select distinct
+    -- Receipts that can pay at least one promise of their customer, with
+    -- the last promise (in allocation order) whose window holds them.
+    select
         receipts.receipt_id,
         receipts.customer_id,
         promises.cluster_id,
         receipts.receipt_date,
         receipts.currency_code,
         receipts.amount_receipt,
-        receipts.fx_rate_to_reporting
+        receipts.fx_rate_to_reporting,
+        max(promises.promise_sequence) as last_promise_sequence
     from {{ ref('fct_cash_receipts') }} as receipts
     inner join promises
         on
@@ -113,12 +117,20 @@ receipts as (
             and receipts.receipt_date >= promises.created_date
             and receipts.receipt_date <= promises.window_end_date
     where receipts.receipt_status = 'cleared' and not receipts.is_reversed
+    group by
+        receipts.receipt_id,
+        receipts.customer_id,
+        promises.cluster_id,
+        receipts.receipt_date,
+        receipts.currency_code,
+        receipts.amount_receipt,
+        receipts.fx_rate_to_reporting
 
 ),
 
 -- Receipt amount per promise currency: units of the promise currency one
 -- unit of the receipt buys at the receipt date.
-conversions as (
+conversions as {{ materialized_cte() }} (
 
     select distinct
         receipts.receipt_id,
@@ -147,6 +159,7 @@ allocation_steps (
     step,
     receipt_id,
     receipt_date,
+    last_promise_sequence,
     remaining_receipt_amount,
     promise_id,
     allocated_promise_amount,
@@ -159,6 +172,7 @@ allocation_steps (
         0 as step,
         receipt_id,
         receipt_date,
+        last_promise_sequence,
         cast(amount_receipt as {{ type_double() }}) as remaining_receipt_amount,
         cast(null as {{ dbt.type_string() }}) as promise_id,
         cast(0 as {{ type_double() }}) as allocated_promise_amount,
@@ -173,6 +187,7 @@ allocation_steps (
         step,
         receipt_id,
         receipt_date,
+        last_promise_sequence,
         remaining_receipt_amount - allocated_receipt_amount,
         promise_id,
         allocated_promise_amount,
@@ -211,6 +226,7 @@ allocation_steps (
                 previous.step + 1 as step,
                 previous.receipt_id,
                 previous.receipt_date,
+                previous.last_promise_sequence,
                 previous.remaining_receipt_amount,
                 promises.promise_id,
                 promises.promised_amount,
@@ -250,6 +266,11 @@ allocation_steps (
                     previous.receipt_id = conversions.receipt_id
                     and promises.promise_currency_code
                     = conversions.promise_currency_code
+            -- A spent receipt, or one no later promise's window holds,
+            -- leaves the walk.
+            where
+                previous.remaining_receipt_amount > 0
+                and previous.last_promise_sequence > previous.step
         ) as eligible
     ) as allocated
 

@@ -16,30 +16,15 @@
 
 with
 
-months as (
+payment_history as (
 
     select
         customer_id,
         month_start_date,
-        month_end_date
-    from {{ ref('int_customer_months') }}
-
-),
-
-settled as (
-
-    select
-        customer_id,
-        cast({{ dbt.date_trunc('month', 'settlement_date') }} as date)
-            as month_start_date,
-        sum(amount_reporting) as settled_amount,
-        sum(
-            amount_reporting
-            * case when days_late > 0 then days_late else 0 end
-        ) as settled_amount_days_late
-    from {{ ref('fct_ar_documents') }}
-    where document_type in ('INV', 'DM') and settlement_date is not null
-    group by 1, 2
+        month_end_date,
+        window_settled_amount,
+        window_settled_amount_days_late
+    from {{ ref('int_customer_payment_history') }}
 
 ),
 
@@ -89,28 +74,24 @@ positions as (
 monthly as (
 
     select
-        months.customer_id,
-        months.month_start_date,
-        months.month_end_date,
-        coalesce(settled.settled_amount, 0) as settled_amount,
-        coalesce(settled.settled_amount_days_late, 0)
-            as settled_amount_days_late,
+        payment_history.customer_id,
+        payment_history.month_start_date,
+        payment_history.month_end_date,
+        payment_history.window_settled_amount,
+        payment_history.window_settled_amount_days_late,
         coalesce(broken_promises.broken_promise_count, 0)
             as broken_promise_count,
         coalesce(disputes.dispute_count, 0) as dispute_count
-    from months
-    left join settled
-        on
-            months.customer_id = settled.customer_id
-            and months.month_start_date = settled.month_start_date
+    from payment_history
     left join broken_promises
         on
-            months.customer_id = broken_promises.customer_id
-            and months.month_start_date = broken_promises.month_start_date
+            payment_history.customer_id = broken_promises.customer_id
+            and payment_history.month_start_date
+            = broken_promises.month_start_date
     left join disputes
         on
-            months.customer_id = disputes.customer_id
-            and months.month_start_date = disputes.month_start_date
+            payment_history.customer_id = disputes.customer_id
+            and payment_history.month_start_date = disputes.month_start_date
 
 ),
 
@@ -119,25 +100,24 @@ trailing_sums as (
     {%- set window_rows = var('risk_window_months') - 1 %}
     select
         customer_id,
-        {%- for column in [
-            'settled_amount', 'settled_amount_days_late',
-            'broken_promise_count', 'dispute_count',
-        ] %}
+        month_start_date,
+        month_end_date,
+        window_settled_amount,
+        window_settled_amount_days_late,
+        {%- for column in ['broken_promise_count', 'dispute_count'] %}
             sum({{ column }}) over (
                 partition by customer_id
                 order by month_start_date
                 rows between {{ window_rows }} preceding and current row
-            ) as window_{{ column }},
+            ) as window_{{ column }}{{ ',' if not loop.last }}
         {%- endfor %}
-        month_start_date,
-        month_end_date
     from monthly
 
 ),
 
 month_ends as (
 
-    select distinct month_end_date from months
+    select distinct month_end_date from payment_history
 
 ),
 
