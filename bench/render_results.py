@@ -24,12 +24,14 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in builds:
         steps = r.get("step_seconds", {})
+        # Older results timed each layer as its own step.
+        layers = r.get("layer_seconds", steps)
         shares = r.get("share_of_ledger_core", {})
 
-        def step(name, steps=steps, shares=shares):
-            if name not in steps:
+        def step(name, layers=layers, shares=shares):
+            if name not in layers:
                 return "-"
-            return f"{steps[name]} s ({shares[name] * 100:.0f} %)"
+            return f"{layers[name]} s ({shares[name] * 100:.0f} %)"
 
         print(
             f"| {r['invoices'] / 1e6:.2f} M | {r['rows_all_tables'] / 1e6:.1f} M | {r['seconds']} s | "

@@ -93,7 +93,7 @@ typical_resolution as (
     from as_of_dates
     inner join disputes
         on
-            disputes.resolved_date <= as_of_dates.as_of_date
+            as_of_dates.as_of_date >= disputes.resolved_date
             and disputes.resolved_date > {{ dbt.dateadd(
                 'month', - var('risk_window_months'), 'as_of_dates.as_of_date'
             ) }}
@@ -128,10 +128,10 @@ open_disputes as (
     inner join disputes
         on
             open_items.document_id = disputes.document_id
-            and disputes.opened_date <= open_items.as_of_date
+            and open_items.as_of_date >= disputes.opened_date
             and (
                 disputes.resolved_date is null
-                or disputes.resolved_date > open_items.as_of_date
+                or open_items.as_of_date < disputes.resolved_date
             )
     left join typical_resolution
         on
@@ -177,8 +177,8 @@ open_promises as (
     from as_of_dates
     inner join promises
         on
-            promises.created_date <= as_of_dates.as_of_date
-            and promises.promised_date > as_of_dates.as_of_date
+            as_of_dates.as_of_date >= promises.created_date
+            and as_of_dates.as_of_date < promises.promised_date
 
 ),
 
@@ -215,12 +215,12 @@ customer_promise_coverage as (
         open_items.as_of_date,
         open_items.document_id,
         customer_promises.promised_date,
+        customer_promises.promised_amount_reporting,
         coalesce(sum(open_items.open_amount_reporting) over (
             partition by open_items.as_of_date, open_items.customer_id
             order by open_items.due_date, open_items.document_id
             rows between unbounded preceding and 1 preceding
-        ), 0) as open_amount_before,
-        customer_promises.promised_amount_reporting
+        ), 0) as open_amount_before
     from open_items
     inner join customer_promises
         on
@@ -233,6 +233,7 @@ estimated as (
 
     select
         open_items.*,
+        open_disputes.dispute_resolution_days,
         customer_history.window_settled_amount > 0 as has_customer_history,
         coalesce(
             customer_history.window_settled_amount_signed_days_late
@@ -240,7 +241,6 @@ estimated as (
             ledger_history.ledger_days_late,
             0
         ) as history_days_late,
-        open_disputes.dispute_resolution_days,
         coalesce(
             document_promises.promised_date,
             case

@@ -63,9 +63,6 @@ monthly as (
 final as (
 
     select
-        customer_id,
-        month_start_date,
-        month_end_date,
         {%- for column in [
             'settled_document_count', 'settled_amount',
             'settled_amount_signed_days_late', 'settled_amount_days_late',
@@ -74,8 +71,11 @@ final as (
                 partition by customer_id
                 order by month_start_date
                 rows between {{ window_rows }} preceding and current row
-            ) as window_{{ column }}{{ ',' if not loop.last }}
+            ) as window_{{ column }},
         {%- endfor %}
+        customer_id,
+        month_start_date,
+        month_end_date
     from monthly
 
 )

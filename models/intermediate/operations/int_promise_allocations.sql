@@ -117,14 +117,7 @@ receipts as {{ materialized_cte() }} (
             and receipts.receipt_date >= promises.created_date
             and receipts.receipt_date <= promises.window_end_date
     where receipts.receipt_status = 'cleared' and not receipts.is_reversed
-    group by
-        receipts.receipt_id,
-        receipts.customer_id,
-        promises.cluster_id,
-        receipts.receipt_date,
-        receipts.currency_code,
-        receipts.amount_receipt,
-        receipts.fx_rate_to_reporting
+    group by 1, 2, 3, 4, 5, 6, 7
 
 ),
 

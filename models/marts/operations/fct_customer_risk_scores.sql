@@ -99,18 +99,18 @@ trailing_sums as (
 
     {%- set window_rows = var('risk_window_months') - 1 %}
     select
-        customer_id,
-        month_start_date,
-        month_end_date,
-        window_settled_amount,
-        window_settled_amount_days_late,
         {%- for column in ['broken_promise_count', 'dispute_count'] %}
             sum({{ column }}) over (
                 partition by customer_id
                 order by month_start_date
                 rows between {{ window_rows }} preceding and current row
-            ) as window_{{ column }}{{ ',' if not loop.last }}
+            ) as window_{{ column }},
         {%- endfor %}
+        customer_id,
+        month_start_date,
+        month_end_date,
+        window_settled_amount,
+        window_settled_amount_days_late
     from monthly
 
 ),

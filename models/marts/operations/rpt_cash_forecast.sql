@@ -23,13 +23,15 @@ forecast_documents as (
 by_grain as (
 
     {%- for grain in ['week', 'month'] %}
-    select
-        '{{ grain }}' as period_grain,
-        cast({{ dbt.date_trunc(grain, 'expected_collection_date') }} as date)
-            as period_start_date,
-        *
-    from forecast_documents
-    {{- '\n    union all\n' if not loop.last }}
+        select
+            '{{ grain }}' as period_grain,
+            cast(
+                {{ dbt.date_trunc(grain, 'expected_collection_date') }} as date
+            )
+                as period_start_date,
+            *
+        from forecast_documents
+        {{- '\n    union all\n' if not loop.last }}
     {%- endfor %}
 
 ),
@@ -68,7 +70,7 @@ final as (
             end
         ) as overdue_amount_reporting
     from by_grain
-    group by period_grain, period_start_date, company_code
+    group by 2, 3, 4
 
 )
 

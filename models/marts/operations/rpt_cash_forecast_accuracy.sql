@@ -40,7 +40,7 @@ receipt_events as (
     select
         company_code,
         reversal_date as event_date,
-        - amount_reporting
+        -amount_reporting as amount_reporting
     from {{ ref('fct_cash_receipts') }}
     where reversal_date is not null
 
@@ -55,8 +55,8 @@ actuals as (
     from months
     inner join receipt_events
         on
-            receipt_events.event_date >= months.period_start_date
-            and receipt_events.event_date <= months.period_end_date
+            months.period_start_date <= receipt_events.event_date
+            and months.period_end_date >= receipt_events.event_date
     group by 1, 2
 
 ),
@@ -71,9 +71,10 @@ project_forecasts as (
     from months
     inner join {{ ref('int_cash_forecast_documents') }} as documents
         on
-            documents.as_of_date = {{ add_days('months.period_start_date', -1) }}
-            and documents.expected_collection_date >= months.period_start_date
-            and documents.expected_collection_date <= months.period_end_date
+            documents.as_of_date
+            = {{ add_days('months.period_start_date', -1) }}
+            and months.period_start_date <= documents.expected_collection_date
+            and months.period_end_date >= documents.expected_collection_date
     group by 1, 2, 3
 
 ),
@@ -92,8 +93,8 @@ treasury_ranked as (
     from months
     inner join {{ ref('stg_erp__cash_forecasts') }} as forecasts
         on
-            forecasts.period_start_date = months.period_start_date
-            and forecasts.made_on_date < months.period_start_date
+            months.period_start_date = forecasts.period_start_date
+            and months.period_start_date > forecasts.made_on_date
 
 ),
 
@@ -120,6 +121,14 @@ forecasts as (
 
 ),
 
+sources as (
+
+    select 'project' as forecast_source
+    union all
+    select 'treasury' as forecast_source
+
+),
+
 company_months as (
 
     -- Every source, company and month, with or without a forecast.
@@ -130,11 +139,7 @@ company_months as (
         companies.company_code
     from months
     cross join companies
-    cross join (
-        select 'project' as forecast_source
-        union all
-        select 'treasury' as forecast_source
-    ) as sources
+    cross join sources
 
 ),
 

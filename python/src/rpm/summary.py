@@ -287,6 +287,7 @@ def operations_lines(con) -> list[str]:
         lines += ["", f"customer risk tiers at {tiers[0][0]} (customers, AR):"]
         for _, tier, customers, amount in tiers:
             lines.append(f"  {tier:<22}{customers:>8,}{_money(amount):>12}")
+    lines += forecast_lines(con)
     allowance = _query(
         con,
         "select strftime(period_start_date, '%Y-%m'), ar_end, allowance_amount, "
@@ -317,6 +318,43 @@ def operations_lines(con) -> list[str]:
                 f"simple loss-rate method {simple_text}; adequacy flags: "
                 + (", ".join(flags) if flags else "none"),
             ]
+    return lines
+
+
+def forecast_lines(con) -> list[str]:
+    """Cash forecast accuracy of the latest ended month and over the last 12,
+    the project's (back-tested) beside treasury's; the next months' forecast."""
+    accuracy = _query(
+        con,
+        "select strftime(period_start_date, '%Y-%m'), forecast_source, "
+        "forecast_amount_reporting, actual_cash_received_reporting, forecast_accuracy, "
+        "avg(forecast_accuracy) over (partition by forecast_source order by period_start_date "
+        "rows between 11 preceding and current row) "
+        "from marts.rpt_cash_forecast_accuracy where segment_type = 'ledger' "
+        "qualify period_start_date = max(period_start_date) over () order by forecast_source",
+    )
+    lines: list[str] = []
+    if accuracy:
+        month = accuracy[0][0]
+        lines += ["", f"cash forecast accuracy, {month} (1 - |forecast - actual| / actual):"]
+        for _, source, forecast, actual, value, mean in accuracy:
+            value_text = "n/a" if value is None else f"{value * 100:.1f} %"
+            mean_text = "n/a" if mean is None else f"{mean * 100:.1f} %"
+            forecast_text = "none" if forecast is None else _money(forecast)
+            lines.append(
+                f"  {source:<10}forecast {forecast_text:>10}  actual {_money(actual):>10}  "
+                f"accuracy {value_text}  (mean of the last 12 months {mean_text})"
+            )
+    upcoming = _query(
+        con,
+        "select strftime(period_start_date, '%Y-%m'), sum(expected_amount_reporting) "
+        "from marts.rpt_cash_forecast where period_grain = 'month' group by 1 order by 1 limit 3",
+    )
+    if upcoming:
+        lines.append(
+            "  forecast from the open items: "
+            + ", ".join(f"{month} {_money(amount)}" for month, amount in upcoming)
+        )
     return lines
 
 

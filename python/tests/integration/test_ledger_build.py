@@ -143,6 +143,15 @@ def test_later_payment_keeps_a_month_end_and_a_back_dated_one_restates_it(worked
         assert (before[month_end]["INV2"], after[month_end]["INV2"]) == (500, 450)
     # INV1 is untouched at every month end.
     assert all(before[d].get("INV1") == after[d].get("INV1") for d in before)
+    # The cash forecast made at the February month end used only what was
+    # known then: the March payment does not move INV3's expected date.
+    forecast = (
+        "select document_id, expected_collection_date, expected_date_basis "
+        "from intermediate.int_cash_forecast_documents "
+        "where as_of_date = date '2026-02-28' and document_id = 'INV3'"
+    )
+    assert restated.query(forecast).equals(worked.query(forecast))
+    assert len(worked.query(forecast)) == 1
     # Reversed column order and an unknown column changed nothing else.
     accounting = restated.query(
         "select raw_rows, staged_rows from quarantine.extract_row_accounting "
