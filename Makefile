@@ -40,8 +40,8 @@ run: setup $(if $(filter $(DEMO_EXTRACT),$(AR_EXTRACT_DIR)),$(DEMO_EXTRACT)/_man
 	$(BIN)/dbt build; status=$$?; echo; $(BIN)/rpm-summary; exit $$status
 
 lint: setup
-	$(BIN)/ruff check python
-	$(BIN)/ruff format --check python
+	$(BIN)/ruff check python models bench
+	$(BIN)/ruff format --check python models bench
 	AR_DUCKDB_PATH=target/lint.duckdb $(BIN)/sqlfluff lint models tests analyses
 
 unit: setup

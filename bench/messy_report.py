@@ -33,11 +33,7 @@ def outcomes(database: Path) -> tuple[dict, pd.DataFrame]:
         for table in tables:
             frame = con.sql(f"select record_key, row_status from staging.{table}").df()
             base.append(frame.assign(table_name=table.removeprefix("base_erp__")))
-    reasons = (
-        quarantined.groupby(["table_name", "record_key"])["reason_code"]
-        .agg(set)
-        .to_dict()
-    )
+    reasons = quarantined.groupby(["table_name", "record_key"])["reason_code"].agg(set).to_dict()
     return reasons, pd.concat(base, ignore_index=True)
 
 
@@ -45,9 +41,7 @@ def main(extract: Path, database: Path) -> str:
     manifest = pd.read_csv(extract / "_manifest" / "defects.csv", dtype=str)
     manifest = manifest.drop_duplicates(["table_name", "record_key", "defect"])
     reasons, base = outcomes(database)
-    statuses = (
-        base.groupby(["table_name", "record_key"])["row_status"].agg(sorted).to_dict()
-    )
+    statuses = base.groupby(["table_name", "record_key"])["row_status"].agg(sorted).to_dict()
     rows = []
     for (table, defect, outcome, reason), group in manifest.groupby(
         ["table_name", "defect", "expected_outcome", "expected_reason"], dropna=False

@@ -34,7 +34,8 @@ def main() -> None:
             return f"{layers[name]} s ({shares[name] * 100:.0f} %)"
 
         print(
-            f"| {r['invoices'] / 1e6:.2f} M | {r['rows_all_tables'] / 1e6:.1f} M | {r['seconds']} s | "
+            f"| {r['invoices'] / 1e6:.2f} M | {r['rows_all_tables'] / 1e6:.1f} M | "
+            f"{r['seconds']} s | "
             f"{r['build_seconds']} s | {steps.get('ledger core', '-')} s | "
             f"{step('kpis')} | {step('operations')} | "
             f"{r['build_peak_rss_gb']} GB | {r['database_mb'] / 1024:.1f} GB | "
@@ -43,7 +44,8 @@ def main() -> None:
     if builds and "models" in builds[-1]:
         largest = builds[-1]
         print(
-            f"\nPer model at {largest['invoices'] / 1e6:.2f} M invoices (seconds, rows), slowest first:\n"
+            f"\nPer model at {largest['invoices'] / 1e6:.2f} M invoices (seconds, rows), "
+            "slowest first:\n"
         )
         print("| model | step | seconds | rows |")
         print("|---|---|---|---|")

@@ -66,7 +66,10 @@ def run(cmd: list[str], env: dict | None = None) -> tuple[float, float, str]:
 
 def machine() -> str:
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
-    return f"{platform.machine()}, {os.cpu_count()} cores, {memory:.0f} GiB RAM, Python {platform.python_version()}"
+    return (
+        f"{platform.machine()}, {os.cpu_count()} cores, {memory:.0f} GiB RAM, "
+        f"Python {platform.python_version()}"
+    )
 
 
 def generate(invoices: int, out: Path) -> dict:
@@ -102,9 +105,7 @@ def scan_floor(extract: Path) -> float:
     started = time.perf_counter()
     con = duckdb.connect()
     for path in sorted(extract.glob("*.parquet")):
-        con.sql(
-            f"select count(*), max(columns(*)::varchar) from read_parquet('{path}')"
-        ).fetchall()
+        con.sql(f"select count(*), max(columns(*)::varchar) from read_parquet('{path}')").fetchall()
     return round(time.perf_counter() - started, 1)
 
 
@@ -153,9 +154,7 @@ def build(invoices: int) -> dict:
         ),
         key=lambda item: -item[1],
     )
-    tests_seconds = sum(
-        r["execution_time"] for r in results if r["unique_id"].startswith("test.")
-    )
+    tests_seconds = sum(r["execution_time"] for r in results if r["unique_id"].startswith("test."))
     rows = model_rows(database, [name for name, _ in per_model])
     return {
         **generated,
@@ -163,8 +162,7 @@ def build(invoices: int) -> dict:
         "step_seconds": steps,
         "layer_seconds": layers,
         "share_of_ledger_core": {
-            layer: round(seconds / steps["ledger core"], 3)
-            for layer, seconds in layers.items()
+            layer: round(seconds / steps["ledger core"], 3) for layer, seconds in layers.items()
         },
         "build_peak_rss_gb": round(peak, 2),
         "database_mb": round(database.stat().st_size / 1024**2, 1),
@@ -209,9 +207,7 @@ def model_rows(database: Path, names: list[str]) -> dict[str, int]:
 
     con = duckdb.connect(str(database), read_only=True)
     schemas = dict(
-        con.sql(
-            "select table_name, table_schema from information_schema.tables"
-        ).fetchall()
+        con.sql("select table_name, table_schema from information_schema.tables").fetchall()
     )
     return {
         name: con.sql(f"select count(*) from {schemas[name]}.{name}").fetchone()[0]
@@ -224,9 +220,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("suite", choices=["generator", "build"])
     parser.add_argument("--invoices", type=int, nargs="+", default=[100_000])
-    parser.add_argument(
-        "--keep", action="store_true", help="keep generated data under data/bench"
-    )
+    parser.add_argument("--keep", action="store_true", help="keep generated data under data/bench")
     args = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
     WORK.mkdir(parents=True, exist_ok=True)
@@ -237,9 +231,7 @@ def main() -> int:
         else:
             result = build(invoices)
         result["machine"] = machine()
-        (RESULTS / f"{args.suite}_{invoices}.json").write_text(
-            json.dumps(result, indent=1)
-        )
+        (RESULTS / f"{args.suite}_{invoices}.json").write_text(json.dumps(result, indent=1))
         print(json.dumps(result))
         if not args.keep:
             shutil.rmtree(WORK, ignore_errors=True)

@@ -66,6 +66,14 @@ def clean(root, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def unpatterned(root, tmp_path_factory):
+    """The clean fixture's ledger without the planted divergence patterns."""
+    work = tmp_path_factory.mktemp("unpatterned")
+    make_extract(work / "extract", file_format="parquet", plant_patterns=False)
+    return dbt_build(root, work / "extract", work / "build")
+
+
+@pytest.fixture(scope="session")
 def messy(root, tmp_path_factory):
     work = tmp_path_factory.mktemp("messy")
     make_extract(work / "extract", customers=300, months=24, messy=0.003)

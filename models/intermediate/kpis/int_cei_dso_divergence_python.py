@@ -1,0 +1,61 @@
+"""CEI-DSO divergence flags per quarter and segment (kpi_definitions.md,
+"CEI-DSO divergence signal"), computed by rpm.divergence.flag_quarters from
+the quarterly KPI mart. Thresholds are dbt vars passed through the model's
+config (_kpis__models.yml). DuckDB only: other engines build the same rows
+with int_cei_dso_divergence_sql, and a data test proves the two agree."""
+
+import pandas as pd
+
+from rpm.divergence import Thresholds, flag_quarters
+
+COLUMNS = [
+    "divergence_id",
+    "segment_type",
+    "segment_value",
+    "period_start_date",
+    "window_start_date",
+    "pattern",
+    "severity",
+    "reason",
+    "recommended_response",
+    "window_quarters",
+    "cei_min",
+    "cei_max",
+    "cei_range",
+    "cei_change",
+    "dso_slope",
+    "rising_quarters",
+]
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    thresholds = Thresholds(
+        window=int(dbt.config.get("divergence_window")),
+        cei_floor=float(dbt.config.get("divergence_cei_floor")),
+        cei_band=float(dbt.config.get("divergence_cei_band")),
+        min_slope=float(dbt.config.get("divergence_min_slope")),
+        min_rising=int(dbt.config.get("divergence_min_rising")),
+        severe_slope=float(dbt.config.get("divergence_severe_slope")),
+    )
+    quarters = (
+        dbt.ref("rpt_kpis_quarterly")
+        .project(
+            "segment_type, segment_value, period_start_date, is_partial_period, cei_pct, dso_days"
+        )
+        .df()
+    )
+    flags = flag_quarters(quarters, thresholds)
+    flags["period_start_date"] = pd.to_datetime(flags["period_start_date"]).dt.date
+    flags["divergence_id"] = (
+        flags["segment_type"]
+        + "|"
+        + flags["segment_value"]
+        + "|"
+        + flags["period_start_date"].astype(str)
+    )
+    for column in ["window_quarters", "rising_quarters"]:
+        flags[column] = flags[column].astype("Int32")
+    for column in ["cei_min", "cei_max", "cei_range", "cei_change", "dso_slope"]:
+        flags[column] = flags[column].astype("float64")
+    return flags[COLUMNS]
