@@ -21,12 +21,12 @@ sql_flags as (
 compared as (
 
     select
-        coalesce(python_flags.divergence_id, sql_flags.divergence_id)
-            as divergence_id,
         python_flags.pattern as python_pattern,
         sql_flags.pattern as sql_pattern,
         python_flags.reason as python_reason,
-        sql_flags.reason as sql_reason
+        sql_flags.reason as sql_reason,
+        coalesce(python_flags.divergence_id, sql_flags.divergence_id)
+            as divergence_id
     from python_flags
     full outer join sql_flags
         on python_flags.divergence_id = sql_flags.divergence_id
@@ -37,7 +37,9 @@ compared as (
         or python_flags.pattern <> sql_flags.pattern
         or python_flags.reason <> sql_flags.reason
         or python_flags.window_quarters <> sql_flags.window_quarters
-        {%- for column in ['severity', 'recommended_response', 'rising_quarters'] %}
+        {%- for column in [
+            'severity', 'recommended_response', 'rising_quarters',
+        ] %}
             or coalesce(
                 cast(python_flags.{{ column }} as varchar), '~'
             ) <> coalesce(cast(sql_flags.{{ column }} as varchar), '~')
@@ -45,7 +47,8 @@ compared as (
         {%- for column in [
             'cei_min', 'cei_max', 'cei_range', 'cei_change', 'dso_slope',
         ] %}
-            or (python_flags.{{ column }} is null) <> (sql_flags.{{ column }} is null)
+            or (python_flags.{{ column }} is null)
+            <> (sql_flags.{{ column }} is null)
             or abs(python_flags.{{ column }} - sql_flags.{{ column }}) > 1e-9
         {%- endfor %}
 

@@ -347,3 +347,47 @@ def test_the_documents_behind_a_kpi_row_add_up_to_its_inputs(root, clean):
     ).set_index("kpi_input")["amount"]
     for column in ["ar_begin", "ar_end", "credit_sales", "write_offs"]:
         assert sums[column] == pytest.approx(row[column], abs=0.01), column
+
+
+def test_input_documents_add_up_for_every_kpi_row_of_the_latest_closed_periods(clean):
+    """rpt_kpi_input_documents, summed per segment in pandas, equals the
+    inputs of every KPI row of its periods: at least 20 rows, every grain it
+    covers and every segment type."""
+    build, _ = clean
+    documents = build.query("select * from marts.rpt_kpi_input_documents")
+    segment_columns = {
+        "company": "company_code",
+        "currency": "currency_code",
+        "industry": "industry",
+        "region": "region",
+        "country": "country_code",
+        "collector": "collector_id",
+        "customer_size_band": "customer_size_band",
+        "risk_tier": "risk_tier",
+    }
+    inputs = ["ar_begin", "ar_end", "current_ar_end", "credit_sales", "write_offs"]
+    checked = set()
+    for grain, mart in [("month", "monthly"), ("quarter", "quarterly"), ("year", "yearly")]:
+        period = documents[documents["period_grain"] == grain]
+        if period.empty:
+            continue
+        start = period["period_start_date"].iloc[0]
+        rows = build.query(
+            f"select segment_type, segment_value, {', '.join(inputs)} "
+            f"from marts.rpt_kpis_{mart} where period_start_date = date '{start}'"
+        )
+        for row in rows.itertuples():
+            column = segment_columns.get(row.segment_type)
+            mine = period if column is None else period[period[column] == row.segment_value]
+            sums = mine.groupby("kpi_input")["amount_reporting"].sum()
+            for name in inputs:
+                assert sums.get(name, 0.0) == pytest.approx(getattr(row, name) or 0.0, abs=0.01), (
+                    grain,
+                    row.segment_type,
+                    row.segment_value,
+                    name,
+                )
+            checked.add((grain, row.segment_type, row.segment_value))
+    assert len(checked) >= 20
+    assert {g for g, _, _ in checked} >= {"month", "quarter"}
+    assert {t for _, t, _ in checked} == {"ledger", *segment_columns}
