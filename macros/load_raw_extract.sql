@@ -43,6 +43,11 @@
 {% macro duckdb__load_raw_extract() %}
     {%- set folder = env_var('AR_EXTRACT_DIR', 'data/demo_extract') | replace("'", "''") -%}
     {%- do run_query('create schema if not exists raw') -%}
+    {#- The files loaded, for the run evidence (audit_run_evidence): an
+        auditor's md5sum of a file equals file_md5. -#}
+    {%- do run_query(
+        'create or replace table raw._extract_files (table_name varchar, '
+        ~ 'file_path varchar, file_bytes bigint, file_md5 varchar)') -%}
     {%- for table_name in rpm.contract_tables() -%}
         {%- set table_meta = rpm.contract_meta(rpm.contract_table(table_name)) -%}
         {%- set found = run_query(
@@ -98,6 +103,11 @@
             {%- endif %}
         {%- endset -%}
         {%- do run_query(body) -%}
+        {%- if files -%}
+            {%- do run_query(
+                "insert into raw._extract_files select '" ~ table_name ~ "', filename, "
+                ~ "size, md5(content) from read_blob('" ~ files[0] ~ "')") -%}
+        {%- endif -%}
         {{ log("raw." ~ table_name ~ " <- " ~ (files[0] if files else "(absent, empty)"), info=false) }}
     {%- endfor -%}
     {{ return('') }}

@@ -144,16 +144,32 @@ def test_flag_quarters_windows_are_calendar_quarters():
             "is_partial_period": [False, False, False, False, False, True],
             "cei_pct": [90, 91, 90, 92, 90, 90],
             "dso_days": [40, 43, 46, 49, 50, 51],
+            "active_account_count": [40, 40, 40, 30, 29, 40],
         }
     )
-    flags = flag_quarters(quarters).set_index("period_start_date")
+    flags = flag_quarters(quarters, Thresholds(warmup_quarters=0)).set_index("period_start_date")
+    warm = flag_quarters(quarters).set_index("period_start_date")
+    assert warm.loc[dt.date(2024, 10, 1), "reason"] == (
+        "the window starts within the ledger's first 4 quarters (balances still building up)"
+    )
     assert (
         flags.loc[dt.date(2024, 7, 1), "reason"] == "only 3 of the last 4 quarters have CEI and DSO"
     )
     assert flags.loc[dt.date(2024, 10, 1), "pattern"] == QUALITY_DRIFT
     assert flags.loc[dt.date(2024, 10, 1), "window_start_date"] == dt.date(2024, 1, 1)
+    assert flags.loc[dt.date(2024, 10, 1), "min_active_accounts"] == 30
     assert (
         flags.loc[dt.date(2025, 4, 1), "reason"] == "only 3 of the last 4 quarters have CEI and DSO"
     )
     assert flags.loc[dt.date(2025, 7, 1), "reason"] == "the quarter is not complete yet"
     assert len(flags) == 6
+
+
+def test_segments_too_small_to_judge_flag_nothing():
+    # The same drift as above, but one quarter had only 29 active accounts.
+    signal = classify_window([90, 91, 90, 92], [40, 43, 46, 49], accounts=[40, 29, 35, 50])
+    assert signal.pattern == NONE
+    assert signal.reason == "too small to judge: 29 active accounts in a quarter (< 30)"
+    assert signal.min_active_accounts == 29 and signal.dso_slope is None
+    judged = classify_window([90, 91, 90, 92], [40, 43, 46, 49], accounts=[40, 30, 35, 50])
+    assert judged.pattern == QUALITY_DRIFT and judged.min_active_accounts == 30

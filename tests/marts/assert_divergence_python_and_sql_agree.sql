@@ -39,6 +39,7 @@ compared as (
         or python_flags.window_quarters <> sql_flags.window_quarters
         {%- for column in [
             'severity', 'recommended_response', 'rising_quarters',
+            'min_active_accounts',
         ] %}
             or coalesce(
                 cast(python_flags.{{ column }} as varchar), '~'

@@ -25,6 +25,7 @@ COLUMNS = [
     "cei_change",
     "dso_slope",
     "rising_quarters",
+    "min_active_accounts",
 ]
 
 
@@ -37,16 +38,20 @@ def model(dbt, session):
         min_slope=float(dbt.config.get("divergence_min_slope")),
         min_rising=int(dbt.config.get("divergence_min_rising")),
         severe_slope=float(dbt.config.get("divergence_severe_slope")),
+        min_accounts=int(dbt.config.get("divergence_min_active_accounts")),
+        warmup_quarters=int(dbt.config.get("divergence_warmup_quarters")),
     )
     quarters = (
         dbt.ref("rpt_kpis_quarterly")
         .project(
-            "segment_type, segment_value, period_start_date, is_partial_period, cei_pct, dso_days"
+            "segment_type, segment_value, period_start_date, is_partial_period, "
+            "cei_pct, dso_days, active_account_count"
         )
         .df()
     )
     flags = flag_quarters(quarters, thresholds)
-    flags["period_start_date"] = pd.to_datetime(flags["period_start_date"]).dt.date
+    for column in ["period_start_date", "window_start_date"]:
+        flags[column] = pd.to_datetime(flags[column]).dt.date
     flags["divergence_id"] = (
         flags["segment_type"]
         + "|"
@@ -54,7 +59,19 @@ def model(dbt, session):
         + "|"
         + flags["period_start_date"].astype(str)
     )
-    for column in ["window_quarters", "rising_quarters"]:
+    # Explicit types: a column of only NULLs (a ledger too short to judge)
+    # must not be guessed as a number.
+    for column in [
+        "divergence_id",
+        "segment_type",
+        "segment_value",
+        "pattern",
+        "severity",
+        "reason",
+        "recommended_response",
+    ]:
+        flags[column] = flags[column].astype("string")
+    for column in ["window_quarters", "rising_quarters", "min_active_accounts"]:
         flags[column] = flags[column].astype("Int32")
     for column in ["cei_min", "cei_max", "cei_range", "cei_change", "dso_slope"]:
         flags[column] = flags[column].astype("float64")

@@ -11,6 +11,8 @@
 {%- set min_slope = var('divergence_min_slope') %}
 {%- set min_rising = var('divergence_min_rising') %}
 {%- set severe_slope = var('divergence_severe_slope') %}
+{%- set min_accounts = var('divergence_min_active_accounts') %}
+{%- set warmup = var('divergence_warmup_quarters') %}
 {%- set mean_x = (window - 1) / 2 %}
 {%- set ns = namespace(spread=0) %}
 {%- for x in range(window) %}
@@ -28,11 +30,18 @@ quarters as (
         is_partial_period,
         cei_pct,
         dso_days,
+        active_account_count,
         cast(
             {{ dbt.datediff("cast('2000-01-01' as date)", 'period_start_date',
                 'month') }} / 3 as integer
         ) as quarter_number
     from {{ ref('rpt_kpis_quarterly') }}
+
+),
+
+ledger_start as (
+
+    select min(quarter_number) as first_quarter_number from quarters
 
 ),
 
@@ -44,6 +53,8 @@ windows as (
         evaluated.segment_value,
         evaluated.period_start_date,
         evaluated.is_partial_period,
+        min(evaluated.quarter_number) - {{ window - 1 }}
+        < min(ledger_start.first_quarter_number) + {{ warmup }} as is_warmup,
         count(
             case
                 when member.cei_pct is not null and member.dso_days is not null
@@ -51,6 +62,7 @@ windows as (
             end
         ) as known_quarters,
         min(member.cei_pct) as cei_min,
+        min(member.active_account_count) as min_active_accounts,
         max(member.cei_pct) as cei_max,
         {%- for x in range(window) %}
             max(
@@ -79,6 +91,7 @@ windows as (
             and member.quarter_number
             between evaluated.quarter_number - {{ window - 1 }}
             and evaluated.quarter_number
+    cross join ledger_start
     group by 1, 2, 3, 4
 
 ),
@@ -90,7 +103,9 @@ evidence as (
         segment_value,
         period_start_date,
         is_partial_period,
+        is_warmup,
         known_quarters,
+        min_active_accounts,
         {{ dbt.dateadd('month', -3 * (window - 1), 'period_start_date') }}
             as window_start_date,
         cei_min,
@@ -106,7 +121,8 @@ evidence as (
             {%- for back in range(window - 1) %}
                 when
                     not (
-                        dso_{{ window - 1 - back }} > dso_{{ window - 2 - back }}
+                        dso_{{ window - 1 - back }}
+                        > dso_{{ window - 2 - back }}
                     )
                     then {{ back }}
             {%- endfor %}
@@ -121,10 +137,15 @@ classified as (
     select
         *,
         case
-            when is_partial_period or known_quarters < {{ window }} then 'none'
+            when
+                is_partial_period
+                or is_warmup
+                or known_quarters < {{ window }}
+                or min_active_accounts < {{ min_accounts }}
+                then 'none'
             when
                 dso_slope >= {{ min_slope }}
-                and - cei_change >= {{ band }}
+                and -cei_change >= {{ band }}
                 then 'collection_discipline'
             when
                 cei_min >= {{ floor_ }}
@@ -155,7 +176,7 @@ final as (
                 pattern = 'collection_discipline'
                 and (
                     dso_slope >= {{ severe_slope }}
-                    or - cei_change >= {{ 2 * band }}
+                    or -cei_change >= {{ 2 * band }}
                 )
                 then 'high'
             when
@@ -170,6 +191,15 @@ final as (
                     'only '
                     || cast(known_quarters as {{ dbt.type_string() }})
                     || ' of the last {{ window }} quarters have CEI and DSO'
+            when is_warmup
+                then
+                    'the window starts within the ledger''s first '
+                    || '{{ warmup }} quarters (balances still building up)'
+            when min_active_accounts < {{ min_accounts }}
+                then
+                    'too small to judge: '
+                    || cast(min_active_accounts as {{ dbt.type_string() }})
+                    || ' active accounts in a quarter (< {{ min_accounts }})'
             when pattern = 'collection_discipline'
                 then
                     'CEI fell ' || {{ format_one_decimal('- cei_change') }}
@@ -209,7 +239,9 @@ final as (
                         when rising_quarters < {{ min_rising }}
                             then
                                 'DSO rose in the last '
-                                || cast(rising_quarters as {{ dbt.type_string() }})
+                                || cast(
+                                    rising_quarters as {{ dbt.type_string() }}
+                                )
                                 || ' quarters only (< {{ min_rising }})'
                     end
                 )
@@ -227,6 +259,7 @@ final as (
             case
                 when is_partial_period then 0
                 when known_quarters < {{ window }} then known_quarters
+                when is_warmup then 0
                 else {{ window }}
             end as integer
         ) as window_quarters,
@@ -234,16 +267,33 @@ final as (
             'cei_min', 'cei_max', 'cei_range', 'cei_change', 'dso_slope',
         ] %}
             case
-                when not is_partial_period and known_quarters = {{ window }}
+                when
+                    not is_partial_period
+                    and not is_warmup
+                    and known_quarters = {{ window }}
+                    and min_active_accounts >= {{ min_accounts }}
                     then {{ column }}
             end as {{ column }},
         {%- endfor %}
         cast(
             case
-                when not is_partial_period and known_quarters = {{ window }}
+                when
+                    not is_partial_period
+                    and not is_warmup
+                    and known_quarters = {{ window }}
+                    and min_active_accounts >= {{ min_accounts }}
                     then rising_quarters
             end as integer
-        ) as rising_quarters
+        ) as rising_quarters,
+        cast(
+            case
+                when
+                    not is_partial_period
+                    and not is_warmup
+                    and known_quarters = {{ window }}
+                    then min_active_accounts
+            end as integer
+        ) as min_active_accounts
     from classified
 
 )

@@ -13,7 +13,12 @@ Quarterly, per segment, over the `window` quarters ending with each quarter:
 
 Readings of what the spec leaves open (DECISIONS D44): the window is
 `window` consecutive calendar quarters, all with CEI and DSO (a quarter not
-yet complete is not judged);
+yet complete is not judged); a segment with fewer than `min_accounts` (30)
+active accounts in a quarter of the window is too small to judge (its DSO
+swings by weeks from quarter to quarter); a window starting within the
+ledger's first `warmup_quarters` (4) quarters is not judged (an extract
+without opening balances builds up its overdue tail over about a year, which
+looks like rising DSO);
 collection discipline wins when both patterns hold (possible only when CEI
 fell by exactly `cei_band`); severity is 'high' when the DSO slope reaches
 `severe_slope` (5 days per quarter, the top of the issue's 3-5 day drift)
@@ -49,6 +54,8 @@ class Thresholds:
     min_slope: float = 3.0
     min_rising: int = 2
     severe_slope: float = 5.0
+    min_accounts: int = 30
+    warmup_quarters: int = 4
 
 
 DEFAULTS = Thresholds()
@@ -69,6 +76,7 @@ class Signal:
     cei_change: float | None = None
     dso_slope: float | None = None
     rising_quarters: int | None = None
+    min_active_accounts: int | None = None
 
 
 def _missing(value) -> bool:
@@ -103,11 +111,18 @@ def rising_quarters(dso: list[float]) -> int:
 
 
 def classify_window(
-    cei: list[float | None], dso: list[float | None], thresholds: Thresholds = DEFAULTS
+    cei: list[float | None],
+    dso: list[float | None],
+    thresholds: Thresholds = DEFAULTS,
+    accounts: list[int | None] | None = None,
+    in_warmup: bool = False,
 ) -> Signal:
     """Flag one window: `cei` and `dso` hold the `window` calendar quarters
     ending with the one evaluated, oldest first, None where a quarter has no
-    value (or no row: before the ledger starts, or no activity)."""
+    value (or no row: before the ledger starts, or no activity); `accounts`
+    the segment's active accounts per quarter (None: not checked);
+    `in_warmup` when the window starts within the ledger's first
+    `warmup_quarters` quarters."""
     t = thresholds
     if len(cei) != t.window or len(dso) != t.window:
         raise ValueError(f"a window is {t.window} quarters, got {len(cei)} and {len(dso)}")
@@ -118,6 +133,20 @@ def classify_window(
             f"only {known} of the last {t.window} quarters have CEI and DSO",
             window_quarters=known,
         )
+    if in_warmup:
+        return Signal(
+            NONE,
+            f"the window starts within the ledger's first {t.warmup_quarters} quarters "
+            "(balances still building up)",
+        )
+    fewest = None if accounts is None else min(int(a) for a in accounts)
+    if fewest is not None and fewest < t.min_accounts:
+        return Signal(
+            NONE,
+            f"too small to judge: {fewest} active accounts in a quarter (< {t.min_accounts})",
+            window_quarters=known,
+            min_active_accounts=fewest,
+        )
     cei, dso = [float(c) for c in cei], [float(d) for d in dso]
     evidence = {
         "window_quarters": t.window,
@@ -127,6 +156,7 @@ def classify_window(
         "cei_change": cei[-1] - cei[0],
         "dso_slope": dso_slope(dso),
         "rising_quarters": rising_quarters(dso),
+        "min_active_accounts": fewest,
     }
     cei_fall = -evidence["cei_change"]
     slope_ok = evidence["dso_slope"] >= t.min_slope
@@ -167,16 +197,19 @@ def classify_window(
 
 def flag_quarters(quarters: pd.DataFrame, thresholds: Thresholds = DEFAULTS) -> pd.DataFrame:
     """One row per input row (columns segment_type, segment_value,
-    period_start_date, is_partial_period, cei_pct, dso_days): the signal for
+    period_start_date, is_partial_period, cei_pct, dso_days,
+    active_account_count): the signal for
     the `thresholds.window` calendar quarters ending with that quarter, with
     its evidence and the window's first quarter. A quarter not yet complete
-    is not judged."""
+    is not judged, nor a window starting within the ledger's first
+    `warmup_quarters` quarters (the first quarter of any row)."""
     rows = []
     for (segment_type, segment_value), segment in quarters.groupby(
         ["segment_type", "segment_value"], sort=True
     ):
+        first_ledger_quarter = _quarter_number(quarters["period_start_date"].min())
         values = {
-            _quarter_number(r.period_start_date): (r.cei_pct, r.dso_days)
+            _quarter_number(r.period_start_date): (r.cei_pct, r.dso_days, r.active_account_count)
             for r in segment.itertuples()
         }
         for row in segment.itertuples():
@@ -185,8 +218,14 @@ def flag_quarters(quarters: pd.DataFrame, thresholds: Thresholds = DEFAULTS) -> 
             if row.is_partial_period:
                 signal = Signal(NONE, "the quarter is not complete yet")
             else:
-                window = [values.get(q, (None, None)) for q in numbers]
-                signal = classify_window([c for c, _ in window], [d for _, d in window], thresholds)
+                window = [values.get(q, (None, None, 0)) for q in numbers]
+                signal = classify_window(
+                    [c for c, _, _ in window],
+                    [d for _, d, _ in window],
+                    thresholds,
+                    [a for _, _, a in window],
+                    in_warmup=numbers[0] < first_ledger_quarter + thresholds.warmup_quarters,
+                )
             rows.append(
                 {
                     "segment_type": segment_type,
@@ -196,7 +235,8 @@ def flag_quarters(quarters: pd.DataFrame, thresholds: Thresholds = DEFAULTS) -> 
                     **asdict(signal),
                 }
             )
-    return pd.DataFrame(rows)
+    columns = ["segment_type", "segment_value", "period_start_date", "window_start_date"]
+    return pd.DataFrame(rows, columns=columns + list(Signal.__dataclass_fields__))
 
 
 def _quarter_number(day) -> int:

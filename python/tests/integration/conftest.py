@@ -4,6 +4,7 @@ extract, module after module."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import subprocess
@@ -65,12 +66,66 @@ def clean(root, tmp_path_factory):
     return dbt_build(root, work / "extract", work / "build"), summary
 
 
+DEMO = {"customers": 2000, "months": 36, "start": dt.date(2023, 1, 1), "seed": 42}
+
+
+@pytest.fixture(scope="session")
+def demo(root, tmp_path_factory):
+    """The demo ledger (rpm-generate's defaults): the divergence signal needs
+    segments of some size and a year of history before its windows."""
+    work = tmp_path_factory.mktemp("demo")
+    summary = make_extract(work / "extract", file_format="parquet", **DEMO)
+    return dbt_build(root, work / "extract", work / "build"), summary
+
+
 @pytest.fixture(scope="session")
 def unpatterned(root, tmp_path_factory):
-    """The clean fixture's ledger without the planted divergence patterns."""
+    """The demo ledger generated without the planted divergence patterns."""
     work = tmp_path_factory.mktemp("unpatterned")
-    make_extract(work / "extract", file_format="parquet", plant_patterns=False)
+    make_extract(work / "extract", file_format="parquet", plant_patterns=False, **DEMO)
     return dbt_build(root, work / "extract", work / "build")
+
+
+@pytest.fixture(scope="session")
+def audited(root, worked_example, tmp_path_factory):
+    """Two runs into one database: the worked example plus a dispute on
+    INV1, then a later extract in which INV3's due date moved (03-07 ->
+    03-14), customer C1 moved from region EMEA to DACH, the dispute is gone,
+    and two events arrived: a payment of 300 on INV3 dated 2026-03-05 and a
+    back-dated credit memo CM2 (-50 EUR on INV2, dated and applied
+    2026-01-25), which restates the closed January. Returns the first run's
+    closed KPI values, the second build, and both extract folders."""
+    work = tmp_path_factory.mktemp("audited")
+    first = work / "extract_1"
+    shutil.copytree(worked_example, first, ignore=shutil.ignore_patterns("*.md"))
+    (first / "disputes.csv").write_text(
+        "dispute_id,document_id,customer_id,dispute_type,disputed_amount,opened_date,"
+        "resolved_date,resolution\nDP1,INV1,C1,pricing,100,2026-02-15,,\n"
+    )
+    build = dbt_build(root, first, work / "build")
+    assert build.returncode == 0, build.output[-3000:]
+    reported = build.query(
+        "select kpi_value_id, kpi_value from marts.rpt_kpi_values where is_closed"
+    )
+    second = work / "extract_2"
+    shutil.copytree(worked_example, second, ignore=shutil.ignore_patterns("*.md"))
+    documents = (second / "ar_documents.csv").read_text()
+    documents = documents.replace(
+        "INV3,1003,INV,C1,US01,2026-02-05,2026-02-05,2026-03-07,USD,1000,0,,,2026-02-05T00:00:00",
+        "INV3,1003,INV,C1,US01,2026-02-05,2026-02-05,2026-03-14,USD,1000,0,,,2026-02-20T00:00:00",
+    )
+    documents += (
+        "CM2,9002,CM,C1,US01,2026-01-25,2026-01-25,2026-01-25,EUR,-50,0,INV2,,2026-01-25T00:00:00\n"
+    )
+    (second / "ar_documents.csv").write_text(documents)
+    customers = (second / "customers.csv").read_text()
+    (second / "customers.csv").write_text(customers.replace(",DE,EMEA,", ",DE,DACH,"))
+    with open(second / "cash_receipts.csv", "a") as f:
+        f.write("R2,C1,US01,2026-03-05,USD,300,wire,cleared,\n")
+    with open(second / "cash_applications.csv", "a") as f:
+        f.write("A3,INV3,receipt,R2,2026-03-05,300,0\n")
+        f.write("A4,INV2,credit_memo,CM2,2026-01-25,50,0\n")
+    return reported, dbt_build(root, second, work / "build"), (first, second)
 
 
 @pytest.fixture(scope="session")

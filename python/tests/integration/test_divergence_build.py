@@ -1,7 +1,7 @@
-"""The CEI-DSO divergence mart on real builds: it finds the generator's two
-planted segments (and says so in the summary), finds nothing on the same
-ledger generated without them, and its evidence re-computes by hand from the
-quarterly KPI mart."""
+"""The CEI-DSO divergence mart on the demo ledger: it finds the generator's
+two planted segments (and says so in the summary), finds nothing current on
+the same ledger generated without them, and its evidence re-computes by hand
+from the quarterly KPI mart."""
 
 from __future__ import annotations
 
@@ -21,8 +21,8 @@ FLAGS = (
 )
 
 
-def test_planted_segments_are_flagged(clean):
-    build, summary = clean
+def test_planted_segments_are_flagged(demo):
+    build, summary = demo
     assert build.returncode == 0, build.output[-3000:]
     planted = summary["planted_patterns"]
     assert set(planted) == {"quality_drift", "collection_discipline"}
@@ -36,8 +36,8 @@ def test_planted_segments_are_flagged(clean):
     assert industries == {where["segment_value"] for where in planted.values()}
 
 
-def test_evidence_recomputes_by_hand_from_the_quarterly_mart(clean):
-    build, _ = clean
+def test_evidence_recomputes_by_hand_from_the_quarterly_mart(demo):
+    build, _ = demo
     flags = build.query(FLAGS)
     assert len(flags) >= 2
     for flag in flags.itertuples():
@@ -63,8 +63,8 @@ def test_evidence_recomputes_by_hand_from_the_quarterly_mart(clean):
             assert cei[0] - cei[3] >= 5
 
 
-def test_summary_lists_the_flags_with_evidence_and_response(clean):
-    build, summary = clean
+def test_summary_lists_the_flags_with_evidence_and_response(demo):
+    build, summary = demo
     with duckdb.connect(str(build.database), read_only=True) as con:
         section = "\n".join(divergence_lines(con))
     for pattern, where in summary["planted_patterns"].items():
@@ -74,9 +74,20 @@ def test_summary_lists_the_flags_with_evidence_and_response(clean):
 
 
 def test_ledger_without_planted_patterns_flags_nothing(unpatterned):
+    """No current flag, and no industry (the segment type the generator
+    plants in) flagged in any quarter. Chance can still trip the spec's
+    thresholds in an older window of a smaller segment (collector K012 in
+    2025-Q3 on this seed, DSO +3.2 days per quarter): the rules are applied
+    as written, not tuned to this ledger (DECISIONS D44)."""
     assert unpatterned.returncode == 0, unpatterned.output[-3000:]
-    flags = unpatterned.query(
-        "select segment_type, segment_value, period_start_date, pattern, reason "
-        "from marts.rpt_cei_dso_divergence where pattern <> 'none'"
+    assert unpatterned.query(FLAGS).empty
+    industries = unpatterned.query(
+        "select segment_value, period_start_date, pattern from marts.rpt_cei_dso_divergence "
+        "where pattern <> 'none' and segment_type in ('industry', 'ledger')"
     )
-    assert flags.empty, flags.to_string()
+    assert industries.empty, industries.to_string()
+    judged = unpatterned.query(
+        "select count(*) as n from marts.rpt_cei_dso_divergence "
+        "where segment_type = 'industry' and dso_slope is not null"
+    )["n"][0]
+    assert judged >= 6 * 4  # six industries judged over at least four quarters
