@@ -37,12 +37,15 @@ $(DEMO_EXTRACT)/_manifest/generation.json: | $(INSTALLED)
 run: setup $(if $(filter $(DEMO_EXTRACT),$(AR_EXTRACT_DIR)),$(DEMO_EXTRACT)/_manifest/generation.json)
 	$(BIN)/rpm-validate --extract "$(AR_EXTRACT_DIR)" --report reports/extract_validation
 	@mkdir -p "$(dir $(AR_DUCKDB_PATH))"
-	$(BIN)/dbt build; status=$$?; echo; $(BIN)/rpm-summary; exit $$status
+	$(BIN)/dbt build; status=$$?; echo; $(BIN)/rpm-summary; \
+	  $(BIN)/dbt docs generate --quiet && echo "dbt docs: $(CURDIR)/target/index.html (serve with: .venv/bin/dbt docs serve)"; \
+	  exit $$status
 
 lint: setup
 	$(BIN)/ruff check python models bench
 	$(BIN)/ruff format --check python models bench
 	AR_DUCKDB_PATH=target/lint.duckdb $(BIN)/sqlfluff lint models tests analyses
+	AR_DUCKDB_PATH=target/lint.duckdb $(BIN)/dbt parse --quiet && $(BIN)/rpm-check-project
 
 unit: setup
 	$(BIN)/pytest python/tests -m "not integration" -q
