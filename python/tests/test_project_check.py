@@ -68,3 +68,17 @@ def test_each_rule_catches_its_case():
             "model.rpm.summary_d: name should start with one of fct_, dim_, rpt_",
         ]
     )
+
+
+def test_with_a_catalog_every_built_column_must_be_described():
+    nodes = {
+        "model.rpm.int_a": node(
+            "int_a", "models/intermediate/int_a.sql", columns={"x": {"description": "the x"}}
+        ),
+        "test.rpm.unique_int_a": unique_test("model.rpm.int_a"),
+    }
+    manifest = {"metadata": {"project_name": "rpm"}, "nodes": nodes, "sources": {}, "macros": {}}
+    catalog = {"nodes": {"model.rpm.int_a": {"columns": {"X": {}, "y": {}}}}}
+    violations, report = check(manifest, catalog)
+    assert violations == ["model.rpm.int_a: column y has no description"]
+    assert report == ["  intermediate      1 of     2 columns described (50%)"]

@@ -5,7 +5,8 @@
 - every model and snapshot has a primary-key test (unique, or
   unique_combination_of_columns);
 - every public mart (schema marts) enforces its contract and describes every
-  column;
+  column; with a catalog, every built column of every model and snapshot is
+  described (100 % coverage);
 - layer rules: only staging models read sources; base models are read only by
   staging and quarantine models; model names carry their layer's prefix.
 
@@ -106,8 +107,29 @@ def check(manifest: dict, catalog: dict | None = None) -> tuple[list[str], list[
         if prefixes and not node["name"].startswith(prefixes):
             violations.append(f"{uid}: name should start with one of {', '.join(prefixes)}")
 
+    if catalog:
+        violations += undocumented_columns(own, catalog)
     report = coverage(own, catalog) if catalog else []
     return violations, report
+
+
+def undocumented_columns(own: dict, catalog: dict) -> list[str]:
+    """Every built column (catalog) of every model and snapshot must be
+    described."""
+    missing = []
+    for uid, node in sorted(own.items()):
+        built = catalog.get("nodes", {}).get(uid)
+        if not built or node["resource_type"] == "seed":
+            continue
+        documented = {
+            name.lower() for name, spec in node["columns"].items() if spec.get("description")
+        }
+        missing += [
+            f"{uid}: column {column} has no description"
+            for column in built["columns"]
+            if column.lower() not in documented
+        ]
+    return missing
 
 
 def coverage(own: dict, catalog: dict) -> list[str]:
