@@ -18,10 +18,10 @@ def main() -> None:
     )
     print(
         "| invoices | rows, all tables | generate | full `dbt build` | ledger core | KPI marts "
-        "(share of core) | operations marts (share of core) | peak memory | database "
+        "(share of core) | operations marts (share of core) | audit trail | peak memory | database "
         "| data tests | raw-scan floor |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in builds:
         steps = r.get("step_seconds", {})
         # Older results timed each layer as its own step.
@@ -38,6 +38,7 @@ def main() -> None:
             f"{r['seconds']} s | "
             f"{r['build_seconds']} s | {steps.get('ledger core', '-')} s | "
             f"{step('kpis')} | {step('operations')} | "
+            f"{steps.get('audit trail', '-')}{' s' if 'audit trail' in steps else ''} | "
             f"{r['build_peak_rss_gb']} GB | {r['database_mb'] / 1024:.1f} GB | "
             f"{r.get('data_tests_seconds', '')} s | {r['raw_scan_floor_seconds']} s |"
         )
