@@ -27,6 +27,14 @@
 
     ),
 
+    end_inputs as (
+
+        select 'ar_end' as kpi_input
+        union all
+        select 'current_ar_end' as kpi_input
+
+    ),
+
     items as (
 
         select
@@ -41,28 +49,21 @@
 
         union all
 
+        -- Open items at the period's end count in ar_end, and in
+        -- current_ar_end while not yet due.
         select
             input_periods.period_grain,
             input_periods.period_start_date,
-            'ar_end' as kpi_input,
+            end_inputs.kpi_input,
             snapshots.document_id,
             snapshots.open_amount_reporting as amount_reporting
         from input_periods
         inner join {{ ref('fct_ar_aging_snapshots') }} as snapshots
             on input_periods.period_end_date = snapshots.as_of_date
-
-        union all
-
-        select
-            input_periods.period_grain,
-            input_periods.period_start_date,
-            'current_ar_end' as kpi_input,
-            snapshots.document_id,
-            snapshots.open_amount_reporting as amount_reporting
-        from input_periods
-        inner join {{ ref('fct_ar_aging_snapshots') }} as snapshots
-            on input_periods.period_end_date = snapshots.as_of_date
-        where snapshots.days_past_due <= 0
+        inner join end_inputs
+            on
+                end_inputs.kpi_input = 'ar_end'
+                or snapshots.days_past_due <= 0
 
         union all
 

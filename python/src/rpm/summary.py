@@ -57,7 +57,8 @@ def summary_lines(database: Path, run_results: Path, extract_dir: str) -> list[s
             if c[("model", status)]
         ]
         lines.append(
-            f"dbt build: {models} models and {c[('seed', 'success')]} seeds built"
+            f"dbt build: {models} models, {c[('snapshot', 'success')]} snapshots and "
+            f"{c[('seed', 'success')]} seeds built"
             + "".join(f", {text}" for text in not_built)
             + f"; {tests_total} data tests: {c[('test', 'pass')]} passed, "
             f"{c[('test', 'warn')]} warned, {failed_tests} failed; "
