@@ -1,6 +1,8 @@
--- When each balance event (document issued, cash or credit applied,
--- discount, adjustment, write-off, reversal: int_ar_balance_events) was
--- first seen in an extract, append-only. An event whose date or amount
+-- When each balance event was first seen in an extract, append-only: the
+-- events of AR (INV/DM issued, cash or credit applied, discount,
+-- adjustment, write-off, reversal: int_ar_balance_events) and of unapplied
+-- balances (credit memos issued and applied, receipts received, applied and
+-- reversed: int_unapplied_balance_events). An event whose date or amount
 -- changes in a later extract is a new fingerprint, seen then. The
 -- restatement report names as causes the events first seen after a value
 -- was first reported. Never rebuilt by --full-refresh.
@@ -8,9 +10,59 @@
     materialized='incremental',
     unique_key='event_fingerprint',
     full_refresh=false,
+    on_schema_change='append_new_columns',
 ) }}
 
 with
+
+ar_events as (
+
+    select
+        'ar' as balance_kind,
+        events.balance_event_id,
+        events.document_id,
+        events.source_id,
+        events.event_type,
+        events.event_date,
+        events.company_code,
+        events.customer_id,
+        documents.currency_code,
+        events.amount_document_change as amount_transaction_change,
+        events.amount_reporting_change
+    from {{ ref('int_ar_balance_events') }} as events
+    inner join {{ ref('int_ar_documents_validated') }} as documents
+        on events.document_id = documents.document_id
+
+),
+
+unapplied_events as (
+
+    select
+        balance_kind,
+        {{ dbt.concat(["balance_kind", "':'", "unapplied_event_id"]) }}
+            as balance_event_id,
+        case
+            when balance_kind = 'unapplied_credit' then source_id
+        end as document_id,
+        source_id,
+        event_type,
+        event_date,
+        company_code,
+        customer_id,
+        currency_code,
+        amount_transaction_change,
+        amount_reporting_change
+    from {{ ref('int_unapplied_balance_events') }}
+
+),
+
+all_events as (
+
+    select * from ar_events
+    union all
+    select * from unapplied_events
+
+),
 
 events as (
 
@@ -18,18 +70,10 @@ events as (
         {{ dbt.hash(dbt.concat([
             'balance_event_id', "'|'",
             dbt.cast('event_date', dbt.type_string()), "'|'",
-            dbt.cast('amount_document_change', dbt.type_string()),
+            dbt.cast('amount_transaction_change', dbt.type_string()),
         ])) }} as event_fingerprint,
-        balance_event_id,
-        document_id,
-        source_id,
-        event_type,
-        event_date,
-        company_code,
-        customer_id,
-        amount_document_change,
-        amount_reporting_change
-    from {{ ref('int_ar_balance_events') }}
+        *
+    from all_events
 
 ),
 

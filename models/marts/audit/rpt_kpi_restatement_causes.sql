@@ -1,9 +1,10 @@
--- The documents and events behind each restatement: balance events first
--- seen in an extract after the value was first reported, dated on or before
--- the period's end (so they change its balances or sales), belonging to the
--- restated row's segment (the document's company and currency, the
--- customer's segment values for the period). One row per restated KPI value
--- and event.
+-- The documents and events behind each restatement: balance events (AR,
+-- unapplied credits, unapplied cash) first seen in an extract after the
+-- value was first reported, dated on or before the period's end (so they
+-- change its balances or sales), belonging to the restated row's segment
+-- (the event's company and currency, the customer's segment values for the
+-- period; unidentified cash belongs to no customer segment). One row per
+-- restated KPI value and event.
 
 with
 
@@ -25,21 +26,20 @@ restatements as (
 events as (
 
     select
-        events.event_fingerprint,
-        events.balance_event_id,
-        events.document_id,
-        events.source_id,
-        events.event_type,
-        events.event_date,
-        events.company_code,
-        events.customer_id,
-        events.amount_reporting_change,
-        events.first_seen_at,
-        events.first_seen_extract_date,
-        documents.currency_code
-    from {{ ref('audit_ledger_event_first_seen') }} as events
-    inner join {{ ref('fct_ar_documents') }} as documents
-        on events.document_id = documents.document_id
+        event_fingerprint,
+        balance_kind,
+        balance_event_id,
+        document_id,
+        source_id,
+        event_type,
+        event_date,
+        company_code,
+        currency_code,
+        customer_id,
+        amount_reporting_change,
+        first_seen_at,
+        first_seen_extract_date
+    from {{ ref('audit_ledger_event_first_seen') }}
 
 ),
 
@@ -55,6 +55,7 @@ final as (
         restatements.period_start_date,
         restatements.segment_type,
         restatements.segment_value,
+        events.balance_kind,
         events.balance_event_id,
         events.event_type,
         events.event_date,

@@ -42,9 +42,11 @@ def test_restatement_shows_first_reported_current_and_cause(audited):
         "from marts.rpt_kpi_restatement_causes"
     )
     ledger_january = causes[causes["kpi_value_id"].isin(january.index)]
-    # The cause: CM2 applied to INV2 on 2026-01-25 (application A4).
-    assert set(ledger_january["document_id"]) == {"INV2"}
-    assert set(ledger_january["source_id"]) == {"A4"}
+    # The causes: credit memo CM2 issued on 2026-01-25 and applied to INV2
+    # the same day (application A4): INV2's balance fell, CM2's unapplied
+    # credit appeared and was used.
+    assert set(ledger_january["document_id"]) == {"INV2", "CM2"}
+    assert set(ledger_january["source_id"]) == {"A4", "CM2"}
     assert not ({"INV1", "R2", "A3"} & set(ledger_january["source_id"]))
     assert (ledger_january["event_date"].astype(str) <= "2026-01-31").all()
 
