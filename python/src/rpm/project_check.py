@@ -154,10 +154,16 @@ def coverage(own: dict, catalog: dict) -> list[str]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--target", default="target", type=Path)
+    parser.add_argument(
+        "--catalog",
+        action="store_true",
+        help="also check every built column (reads catalog.json: run `dbt docs generate` first)",
+    )
     args = parser.parse_args(argv)
     manifest = json.loads((args.target / "manifest.json").read_text())
-    catalog_path = args.target / "catalog.json"
-    catalog = json.loads(catalog_path.read_text()) if catalog_path.exists() else None
+    catalog = None
+    if args.catalog:
+        catalog = json.loads((args.target / "catalog.json").read_text())
     violations, report = check(manifest, catalog)
     for violation in violations:
         print(f"VIOLATION {violation}")
