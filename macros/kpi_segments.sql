@@ -33,6 +33,32 @@
 {%- endmacro %}
 
 
+{#- Rows of `relation` (one per customer and month: customer_id,
+    month_start_date and `columns`) attributed to every period their month
+    belongs to, with the customer's segment values for that period and no
+    company or currency (account-level measures, counted for the ledger and
+    the customer segment types only): the input of rollup_to_segments. -#}
+{% macro customer_months_to_period_segments(relation, columns) %}
+    select
+        month_periods.period_grain,
+        month_periods.period_start_date,
+        {%- for column in columns %}
+        monthly.{{ column }},
+        {%- endfor %}
+        cast(null as {{ dbt.type_string() }}) as company_code,
+        cast(null as {{ dbt.type_string() }}) as currency_code,
+        {{ rpm.customer_segment_columns('segments') }}
+    from {{ relation }} as monthly
+    inner join {{ ref('int_kpi_month_periods') }} as month_periods
+        on monthly.month_start_date = month_periods.month_start_date
+    left join {{ ref('int_kpi_customer_period_segments') }} as segments
+        on
+            month_periods.period_grain = segments.period_grain
+            and month_periods.period_start_date = segments.period_start_date
+            and monthly.customer_id = segments.customer_id
+{% endmacro %}
+
+
 {#- Sum rows of `relation` (one row per period and finer keys, with the
     segment columns above) into one row per period, segment type and
     segment value (and `group_columns`), computing `aggregates` (a list of

@@ -15,12 +15,6 @@ periods as (
 
 ),
 
-month_periods as (
-
-    select * from {{ ref('int_kpi_month_periods') }}
-
-),
-
 actions as (
 
     select
@@ -68,23 +62,9 @@ monthly as (
 
 attributed as (
 
-    select
-        month_periods.period_grain,
-        month_periods.period_start_date,
-        monthly.collection_rule,
-        monthly.triggered_count,
-        monthly.carried_out_count,
-        cast(null as {{ dbt.type_string() }}) as company_code,
-        cast(null as {{ dbt.type_string() }}) as currency_code,
-        {{ customer_segment_columns('segments') }}
-    from monthly
-    inner join month_periods
-        on monthly.month_start_date = month_periods.month_start_date
-    left join {{ ref('int_kpi_customer_period_segments') }} as segments
-        on
-            month_periods.period_grain = segments.period_grain
-            and month_periods.period_start_date = segments.period_start_date
-            and monthly.customer_id = segments.customer_id
+    {{ customer_months_to_period_segments(
+        'monthly', ['collection_rule', 'triggered_count', 'carried_out_count']
+    ) }}
 
 ),
 

@@ -4,18 +4,16 @@
 -- calls in the period, the share with an outcome that reached the right
 -- party (right_party_contact, promise_to_pay, dispute_raised, refused).
 -- Customer segments (collector included) and the whole ledger.
+{%- set counts = [
+    'promise_due_count', 'promise_kept_count', 'promise_broken_count',
+    'promise_pending_count', 'outbound_call_count', 'right_party_contact_count',
+] %}
 
 with
 
 periods as (
 
     select * from {{ ref('int_kpi_periods') }}
-
-),
-
-month_periods as (
-
-    select * from {{ ref('int_kpi_month_periods') }}
 
 ),
 
@@ -80,31 +78,12 @@ monthly as (
 
 attributed as (
 
-    select
-        month_periods.period_grain,
-        month_periods.period_start_date,
-        monthly.*,
-        cast(null as {{ dbt.type_string() }}) as company_code,
-        cast(null as {{ dbt.type_string() }}) as currency_code,
-        {{ customer_segment_columns('segments') }}
-    from monthly
-    inner join month_periods
-        on monthly.month_start_date = month_periods.month_start_date
-    left join {{ ref('int_kpi_customer_period_segments') }} as segments
-        on
-            month_periods.period_grain = segments.period_grain
-            and month_periods.period_start_date = segments.period_start_date
-            and monthly.customer_id = segments.customer_id
+    {{ customer_months_to_period_segments('monthly', counts) }}
 
 ),
 
 rolled_up as (
 
-    {%- set counts = [
-        'promise_due_count', 'promise_kept_count', 'promise_broken_count',
-        'promise_pending_count', 'outbound_call_count',
-        'right_party_contact_count',
-    ] %}
     {%- set aggregates = [] %}
     {%- for column in counts %}
         {%- do aggregates.append('sum(' ~ column ~ ') as ' ~ column) %}

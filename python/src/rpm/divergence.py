@@ -204,10 +204,12 @@ def flag_quarters(quarters: pd.DataFrame, thresholds: Thresholds = DEFAULTS) -> 
     is not judged, nor a window starting within the ledger's first
     `warmup_quarters` quarters (the first quarter of any row)."""
     rows = []
+    first_ledger_quarter = (
+        _quarter_number(quarters["period_start_date"].min()) if len(quarters) else 0
+    )
     for (segment_type, segment_value), segment in quarters.groupby(
         ["segment_type", "segment_value"], sort=True
     ):
-        first_ledger_quarter = _quarter_number(quarters["period_start_date"].min())
         values = {
             _quarter_number(r.period_start_date): (r.cei_pct, r.dso_days, r.active_account_count)
             for r in segment.itertuples()

@@ -326,26 +326,25 @@ def operations_lines(con) -> list[str]:
 def divergence_lines(con) -> list[str]:
     """CEI-DSO divergence flags of the latest complete quarter, with their
     evidence and the recommended response."""
-    flags = _query(
-        con,
-        "select period_start_date, window_start_date, segment_type, segment_value, pattern, "
-        "severity, cei_min, cei_max, cei_change, dso_slope, rising_quarters, reason, "
-        "recommended_response from marts.rpt_cei_dso_divergence "
-        "where period_start_date = (select max(period_start_date) "
-        "from marts.rpt_cei_dso_divergence where window_quarters > 0) "
-        "and pattern <> 'none' order by pattern desc, severity, dso_slope desc",
-    )
     quarter = _query(
         con,
         "select max(period_start_date) from marts.rpt_cei_dso_divergence where window_quarters > 0",
     )
     if not quarter or quarter[0][0] is None:
         return []
-    lines = ["", f"CEI-DSO divergence flags, window ending {_quarter(quarter[0][0])}:"]
+    latest = quarter[0][0]
+    flags = _query(
+        con,
+        "select window_start_date, segment_type, segment_value, pattern, severity, cei_min, "
+        "cei_max, cei_change, dso_slope, rising_quarters, recommended_response "
+        "from marts.rpt_cei_dso_divergence "
+        f"where period_start_date = date '{latest}' and pattern <> 'none' "
+        "order by pattern desc, severity, dso_slope desc",
+    )
+    lines = ["", f"CEI-DSO divergence flags, window ending {_quarter(latest)}:"]
     if not flags:
         return lines + ["  none"]
     for (
-        _,
         window_start,
         segment_type,
         value,
@@ -356,12 +355,11 @@ def divergence_lines(con) -> list[str]:
         cei_change,
         slope,
         rising,
-        _reason,
         response,
     ) in flags:
         lines.append(
             f"  {segment_type}: {value}  {pattern} ({severity}), {_quarter(window_start)} to "
-            f"{_quarter(quarter[0][0])}: CEI {cei_min:.1f}-{cei_max:.1f} ({cei_change:+.1f} "
+            f"{_quarter(latest)}: CEI {cei_min:.1f}-{cei_max:.1f} ({cei_change:+.1f} "
             f"points), DSO slope {slope:+.1f} days/quarter, rising {rising} quarters in a row"
         )
         lines.append(f"      -> {response}")
