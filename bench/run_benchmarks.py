@@ -33,8 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 RESULTS = ROOT / "bench" / "results"
 WORK = ROOT / "data" / "bench"
-INVOICES_PER_CUSTOMER = 79.6
-# INV documents per customer at 36 months, default mix.
+INVOICES_PER_CUSTOMER = 79.6  # INV documents per customer at 36 months, default mix
 BUILD_STEPS = [
     ("ledger core", ["--exclude", "tag:kpis", "tag:operations", "tag:audit"]),
     ("kpis and operations", ["--select", "tag:kpis", "tag:operations"]),
