@@ -16,7 +16,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: setup run test lint unit integration demo-extract bench clean
+.PHONY: setup run run-postgres postgres-stop test lint unit integration demo-extract bench clean
 
 $(INSTALLED): requirements.txt python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,18 @@ run: setup $(if $(filter $(DEMO_EXTRACT),$(AR_EXTRACT_DIR)),$(DEMO_EXTRACT)/_man
 	$(BIN)/dbt build; status=$$?; echo; $(BIN)/rpm-summary; \
 	  $(BIN)/dbt docs generate --quiet && echo "dbt docs: $(CURDIR)/target/index.html (serve with: .venv/bin/dbt docs serve)"; \
 	  exit $$status
+
+# The same build on a throwaway PostgreSQL 15 cluster on 127.0.0.1 (installed
+# with apt when missing; credentials generated outside the repository):
+# scripts/postgres_cluster.sh env prints how to connect.
+run-postgres: setup $(if $(filter $(DEMO_EXTRACT),$(AR_EXTRACT_DIR)),$(DEMO_EXTRACT)/_manifest/generation.json)
+	scripts/postgres_cluster.sh start
+	eval "$$(scripts/postgres_cluster.sh env)" && \
+	  $(BIN)/rpm-load-postgres --extract "$(AR_EXTRACT_DIR)" && \
+	  RPM_TARGET=postgres $(BIN)/dbt build --target-path target/postgres
+
+postgres-stop:
+	scripts/postgres_cluster.sh stop
 
 lint: setup
 	$(BIN)/ruff check python models bench

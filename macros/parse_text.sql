@@ -47,16 +47,29 @@
 
 
 {% macro default__parse_text(expression, kind) %}
+    {#- The pattern admits 2023-02-30; the inner CASE checks the day against
+        the month's length before the cast (a cast would fail the build). -#}
+    {%- set date_pattern = '[1-9]\d{3}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])' -%}
     {%- set patterns = {
-        'date': '^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$',
-        'timestamp': '^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])([T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?)?$',
+        'date': '^' ~ date_pattern ~ '$',
+        'timestamp': '^' ~ date_pattern ~ '([T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?)?$',
         'integer': '^[+-]?\d{1,18}$',
         'decimal': '^[+-]?(\d{1,14}\.?\d*|\.\d+)$',
         'rate': '^[+-]?(\d{1,8}\.?\d*|\.\d+)$',
     } -%}
     case
-        when {{ expression }} ~ '{{ patterns[kind] }}'
-            then cast({{ expression }} as {{ rpm.sql_type(kind) }})
+        when {{ expression }} ~ '{{ patterns[kind] }}' then
+        {%- if kind in ('date', 'timestamp') %}
+            case
+                when cast(substr({{ expression }}, 9, 2) as integer) <= extract(day from
+                    make_date(cast(substr({{ expression }}, 1, 4) as integer),
+                        cast(substr({{ expression }}, 6, 2) as integer), 1)
+                    + interval '1 month' - interval '1 day')
+                    then cast({{ expression }} as {{ rpm.sql_type(kind) }})
+            end
+        {%- else %}
+            cast({{ expression }} as {{ rpm.sql_type(kind) }})
+        {%- endif %}
     end
 {% endmacro %}
 

@@ -185,3 +185,121 @@ def restated(root, worked_example, tmp_path_factory):
         f.write("A3,INV3,receipt,R2,2026-03-05,300,0\n")
         f.write("A4,INV2,credit_memo,CM2,2026-01-25,50,0\n")
     return dbt_build(root, extract, work / "build")
+
+
+# ---- Postgres: the same project on a throwaway cluster (scripts/) ----------
+
+
+@dataclass
+class PostgresBuild:
+    returncode: int
+    output: str
+    connection: dict
+
+    def connect(self, role: str = "owner"):
+        import psycopg2
+
+        user, password = {
+            "owner": ("rpm_owner", "RPM_PG_PASSWORD"),
+            "bi_reader": ("rpm_bi_reader", "RPM_PG_BI_PASSWORD"),
+            "auditor": ("rpm_auditor", "RPM_PG_AUDITOR_PASSWORD"),
+        }[role]
+        return psycopg2.connect(
+            host=self.connection["RPM_PG_HOST"],
+            port=int(self.connection["RPM_PG_PORT"]),
+            dbname=self.connection["RPM_PG_DATABASE"],
+            user=user,
+            password=self.connection[password],
+        )
+
+    def query(self, sql: str) -> pd.DataFrame:
+        with self.connect() as con, con.cursor() as cur:
+            cur.execute(sql)
+            return pd.DataFrame(cur.fetchall(), columns=[d.name for d in cur.description])
+
+
+@pytest.fixture(scope="session")
+def postgres(root) -> dict:
+    """Starts (installing it when missing) the project's throwaway PostgreSQL
+    15 cluster and returns its connection variables."""
+    script = root / "scripts" / "postgres_cluster.sh"
+    subprocess.run([str(script), "start"], check=True, timeout=600)
+    printed = subprocess.run(
+        [str(script), "env"], check=True, capture_output=True, text=True
+    ).stdout
+    return dict(line.removeprefix("export ").split("=", 1) for line in printed.splitlines())
+
+
+def postgres_build(
+    root: Path, extract: Path, workdir: Path, connection: dict, database: str
+) -> PostgresBuild:
+    """A fresh database on the cluster, the raw load, then `dbt build --target postgres`."""
+    import psycopg2
+
+    admin = psycopg2.connect(
+        host=connection["RPM_PG_HOST"],
+        port=int(connection["RPM_PG_PORT"]),
+        dbname=connection["RPM_PG_DATABASE"],
+        user="rpm_owner",
+        password=connection["RPM_PG_PASSWORD"],
+    )
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f"drop database if exists {database} with (force)")
+        cur.execute(f"create database {database}")
+        cur.execute(f"revoke all on database {database} from public")
+        cur.execute(f"grant connect on database {database} to rpm_bi_reader, rpm_auditor")
+    admin.close()
+    workdir.mkdir(parents=True, exist_ok=True)
+    connection = {**connection, "RPM_PG_DATABASE": database}
+    env = {
+        **os.environ,
+        **connection,
+        "RPM_TARGET": "postgres",
+        "AR_EXTRACT_DIR": str(extract),
+        "DBT_PROFILES_DIR": str(root),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+    }
+    bin_dir = Path(sys.executable).parent
+    load = subprocess.run(
+        [str(bin_dir / "rpm-load-postgres"), "--extract", str(extract)],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if load.returncode != 0:
+        return PostgresBuild(load.returncode, load.stdout + load.stderr, connection)
+    completed = subprocess.run(
+        [
+            str(DBT),
+            "build",
+            "--no-use-colors",
+            "--target-path",
+            str(workdir / "target"),
+            "--log-path",
+            str(workdir / "logs"),
+        ],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    return PostgresBuild(completed.returncode, completed.stdout + completed.stderr, connection)
+
+
+@pytest.fixture(scope="session")
+def clean_on_postgres(root, clean, postgres, tmp_path_factory):
+    """The `clean` fixture's extract, built on Postgres."""
+    extract = clean[0].database.parent.parent / "extract"
+    return postgres_build(
+        root, extract, tmp_path_factory.mktemp("clean_pg"), postgres, "rpm_test_clean"
+    )
+
+
+@pytest.fixture(scope="session")
+def worked_on_postgres(root, worked_example, postgres, tmp_path_factory):
+    return postgres_build(
+        root, worked_example, tmp_path_factory.mktemp("worked_pg"), postgres, "rpm_test_worked"
+    )

@@ -1,0 +1,213 @@
+"""The same project on Postgres (issue 7): the full build with every data and
+unit test passes; every mart row equals DuckDB's on the same extract (to the
+cent); the BI reader role reads the marts and nothing upstream, the auditor
+also staging, quarantine and audit, neither can write, and no personal data
+reaches a schema the BI role can read."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+import psycopg2
+import pytest
+from psycopg2 import errors
+
+pytestmark = [pytest.mark.integration, pytest.mark.postgres]
+
+# Marts whose rows are about the run, not the ledger: when and where it ran.
+RUN_DEPENDENT = {"rpt_kpi_restatements", "rpt_kpi_restatement_causes"}
+
+
+def mart_tables(duckdb_build) -> list[str]:
+    names = duckdb_build.query(
+        "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+    )
+    return [n for n in names.table_name if n not in RUN_DEPENDENT]
+
+
+def normalised(frame: pd.DataFrame) -> pd.DataFrame:
+    """Comparable cells: numbers as floats (NULL as NaN), everything else as
+    text (dates ISO, NULL as None); rows ordered by every text column, then
+    by the numbers rounded to the cent."""
+    out = pd.DataFrame(index=range(len(frame)))
+    for column in frame.columns:
+        values = [None if _is_null(v) else v for v in frame[column].astype(object)]
+        present = [v for v in values if v is not None]
+        if present and all(_is_number(v) for v in present):
+            out[column] = pd.Series(
+                [np.nan if v is None else float(v) for v in values], dtype="float64"
+            )
+        else:
+            out[column] = pd.Series([_as_text(v) for v in values], dtype=object)
+    texts = [c for c in out.columns if out[c].dtype == object]
+    order = pd.DataFrame({c: out[c].fillna("\x00") for c in texts}, index=out.index)
+    for column in out.columns:
+        if column not in texts:
+            order[column] = out[column].round(2).fillna(-1e300)
+    if len(order.columns):
+        out = out.loc[order.sort_values(list(order.columns)).index]
+    return out.reset_index(drop=True)
+
+
+def _is_null(value) -> bool:
+    return (
+        value is None
+        or value is pd.NA
+        or value is pd.NaT
+        or (isinstance(value, float) and np.isnan(value))
+    )
+
+
+def _is_number(value) -> bool:
+    if isinstance(value, (bool, np.bool_)):
+        return False
+    return isinstance(value, (int, float, np.integer, np.floating, Decimal))
+
+
+def _as_text(value) -> str | None:
+    if value is None:
+        return None
+    if hasattr(value, "isoformat"):
+        text = value.isoformat()
+        return text[:10] if text.endswith("T00:00:00") else text
+    return str(value)
+
+
+def assert_same_rows(duckdb_build, postgres_build, table: str) -> None:
+    ours = normalised(duckdb_build.query(f"select * from marts.{table}"))
+    theirs = normalised(postgres_build.query(f"select * from marts.{table}"))
+    assert list(theirs.columns) == list(ours.columns), table
+    assert len(theirs) == len(ours), (
+        f"{table}: {len(theirs)} rows on Postgres, {len(ours)} on DuckDB"
+    )
+    for column in ours.columns:
+        left, right = ours[column], theirs[column]
+        if left.dtype == float and right.dtype == float:
+            both_null = left.isna() & right.isna()
+            close = np.isclose(left, right, rtol=0, atol=0.005)
+            bad = ~(both_null | close)
+        else:
+            bad = ~((left == right) | (left.isna() & right.isna()))
+        assert not bad.any(), (
+            f"marts.{table}.{column}: {int(bad.sum())} rows differ, first: "
+            f"DuckDB {left[bad].iloc[0]!r} vs Postgres {right[bad].iloc[0]!r}"
+        )
+
+
+def test_worked_example_builds_on_postgres(worked_on_postgres):
+    assert worked_on_postgres.returncode == 0, worked_on_postgres.output[-3000:]
+    assert "ERROR=0" in worked_on_postgres.output
+
+
+def test_worked_example_marts_equal_duckdb(worked, worked_on_postgres):
+    assert worked.returncode == 0 and worked_on_postgres.returncode == 0
+    tables = mart_tables(worked)
+    assert len(tables) >= 29
+    for table in tables:
+        assert_same_rows(worked, worked_on_postgres, table)
+
+
+def test_generated_ledger_builds_on_postgres(clean_on_postgres):
+    assert clean_on_postgres.returncode == 0, clean_on_postgres.output[-3000:]
+    assert "ERROR=0" in clean_on_postgres.output
+
+
+def test_generated_ledger_marts_equal_duckdb(clean, clean_on_postgres):
+    duckdb_build = clean[0]
+    assert duckdb_build.returncode == 0 and clean_on_postgres.returncode == 0
+    kpis = duckdb_build.query("select count(*) as n from marts.rpt_kpi_values").n[0]
+    assert kpis > 1000
+    for table in mart_tables(duckdb_build):
+        assert_same_rows(duckdb_build, clean_on_postgres, table)
+
+
+def can(build, role: str, sql: str) -> bool:
+    """Whether the role may run the statement (rolled back either way)."""
+    with build.connect(role) as con, con.cursor() as cur:
+        try:
+            cur.execute(sql)
+            return True
+        except errors.InsufficientPrivilege:
+            return False
+        finally:
+            con.rollback()
+
+
+READS = {
+    "marts": "select count(*) from marts.fct_ar_documents",
+    "marts_kpis": "select count(*) from marts.rpt_kpis_monthly",
+    "staging": "select count(*) from staging.stg_erp__customers",
+    "quarantine": "select count(*) from quarantine.quarantined_rows",
+    "audit": "select count(*) from audit.audit_run_evidence",
+    "raw": "select count(*) from raw.customers",
+    "intermediate": "select count(*) from intermediate.int_ar_balance_events",
+    "seeds": "select count(*) from seeds.kpi_benchmarks",
+}
+WRITES = [
+    "delete from marts.fct_ar_documents",
+    "insert into marts.rpt_kpis_monthly select * from marts.rpt_kpis_monthly",
+    "create table marts.scratch (x integer)",
+    "create table public.scratch (x integer)",
+    "create schema scratch",
+    "delete from staging.base_erp__customers",
+    "delete from quarantine.quarantined_rows",
+]
+
+
+def test_bi_reader_reads_the_marts_and_nothing_upstream(clean_on_postgres):
+    assert clean_on_postgres.returncode == 0
+    allowed = {name for name, sql in READS.items() if can(clean_on_postgres, "bi_reader", sql)}
+    assert allowed == {"marts", "marts_kpis"}
+    assert not any(can(clean_on_postgres, "bi_reader", sql) for sql in WRITES)
+
+
+def test_auditor_also_reads_staging_quarantine_and_audit(clean_on_postgres):
+    assert clean_on_postgres.returncode == 0
+    allowed = {name for name, sql in READS.items() if can(clean_on_postgres, "auditor", sql)}
+    assert allowed == {"marts", "marts_kpis", "staging", "quarantine", "audit"}
+    assert not any(can(clean_on_postgres, "auditor", sql) for sql in WRITES)
+
+
+def test_wrong_password_is_refused(clean_on_postgres):
+    connection = clean_on_postgres.connection
+    with pytest.raises(psycopg2.OperationalError, match="password authentication failed"):
+        psycopg2.connect(
+            host=connection["RPM_PG_HOST"],
+            port=int(connection["RPM_PG_PORT"]),
+            dbname=connection["RPM_PG_DATABASE"],
+            user="rpm_bi_reader",
+            password="not-the-password",
+        )
+
+
+def test_no_personal_data_where_the_bi_reader_can_read(clean_on_postgres):
+    """Every text cell of every relation the BI role can select, against
+    every contact name, e-mail and phone number of the raw extract."""
+    personal = clean_on_postgres.query(
+        "select billing_contact_name as v from raw.customers union "
+        "select billing_contact_email from raw.customers union "
+        "select billing_contact_phone from raw.customers"
+    ).v.dropna()
+    assert len(personal) > 100
+    readable = clean_on_postgres.query(
+        "select c.table_schema, c.table_name, c.column_name from information_schema.columns c "
+        "where c.data_type in ('text', 'character varying') "
+        "and c.table_schema not in ('pg_catalog', 'information_schema') "
+        "and has_table_privilege('rpm_bi_reader', quote_ident(c.table_schema) || '.' "
+        "|| quote_ident(c.table_name), 'select')"
+    )
+    assert set(readable.table_schema) == {"marts"}
+    assert len(readable) > 100
+    values = list(personal)
+    with clean_on_postgres.connect() as con, con.cursor() as cur:
+        for row in readable.itertuples():
+            cur.execute(
+                f"select count(*) from {row.table_schema}.{row.table_name} "
+                f'where "{row.column_name}" = any(%s)',
+                (values,),
+            )
+            assert cur.fetchone()[0] == 0, (
+                f"personal data in {row.table_schema}.{row.table_name}.{row.column_name}"
+            )
