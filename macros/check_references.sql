@@ -18,6 +18,7 @@ with
 rows_to_check as (
 
     select * from {{ relation }}
+    {{ rpm.restated_only() }}
 
 ),
 {%- for reference in references %}

@@ -43,11 +43,21 @@
 {% macro duckdb__load_raw_extract() %}
     {%- set folder = env_var('AR_EXTRACT_DIR', 'data/demo_extract') | replace("'", "''") -%}
     {%- do run_query('create schema if not exists raw') -%}
+    {#- Row positions come from the file's order. -#}
+    {%- do run_query('set preserve_insertion_order = true') -%}
     {#- The files loaded, for the run evidence (audit_run_evidence): an
         auditor's md5sum of a file equals file_md5. -#}
     {%- do run_query(
         'create or replace table raw._extract_files (table_name varchar, '
         ~ 'file_path varchar, file_bytes bigint, file_md5 varchar)') -%}
+    {#- What changed since the previous load (incremental builds,
+        docs/incremental.md): the raw rows removed and added, by key. -#}
+    {%- do run_query(
+        'create or replace table raw._changed_rows (table_name varchar, '
+        ~ 'change varchar, record_key varchar, customer_id varchar, '
+        ~ 'document_id varchar, source_id varchar, row_date varchar)') -%}
+    {%- set previous_extract_date = rpm.previous_extract_date() -%}
+    {%- set loaded_incrementally = [] -%}
     {%- for table_name in rpm.contract_tables() -%}
         {%- set table_meta = rpm.contract_meta(rpm.contract_table(table_name)) -%}
         {%- set found = run_query(
@@ -61,48 +71,24 @@
                 ~ table_name ~ ".parquet: keep one.") }}
         {%- endif -%}
         {%- set columns = rpm.contract_columns(table_name) -%}
-        {%- if files | length == 0 -%}
-            {%- if table_meta.get('required_table') -%}
-                {{ exceptions.raise_compiler_error(
-                    "Required extract table '" ~ table_name ~ "' is missing: expected "
-                    ~ folder ~ "/" ~ table_name ~ ".csv or .parquet (AR_EXTRACT_DIR).") }}
-            {%- endif -%}
-            {%- set reader = none -%}
-        {%- elif files[0].endswith('.csv') -%}
-            {%- set reader = "read_csv('" ~ files[0] ~ "', header = true, all_varchar = true, "
-                ~ "delim = ',', quote = '\"', escape = '\"')" -%}
-        {%- else -%}
-            {%- set reader = "read_parquet('" ~ files[0] ~ "')" -%}
+        {%- if files | length == 0 and table_meta.get('required_table') -%}
+            {{ exceptions.raise_compiler_error(
+                "Required extract table '" ~ table_name ~ "' is missing: expected "
+                ~ folder ~ "/" ~ table_name ~ ".csv or .parquet (AR_EXTRACT_DIR).") }}
         {%- endif -%}
-        {%- if reader is none -%}
-            {%- set present = [] -%}
+        {%- set rows = rpm.extract_file_rows(files[0] if files else none, columns) -%}
+        {%- set stored = adapter.get_relation(
+            database=target.database, schema='raw', identifier=table_name) -%}
+        {%- set stored_columns = adapter.get_columns_in_relation(stored) | map(attribute='name')
+            | map('lower') | list if stored else [] -%}
+        {%- set expected_columns = columns | map(attribute='name') | list
+            + ['_raw_row_id', '_row_fingerprint'] -%}
+        {%- if stored_columns == expected_columns and not flags.FULL_REFRESH -%}
+            {%- do rpm.load_changed_rows(table_name, columns, rows) -%}
+            {%- do loaded_incrementally.append(table_name) -%}
         {%- else -%}
-            {%- set described = run_query("describe select * from " ~ reader) -%}
-            {%- set present = described.columns[0].values() | map('lower') | list -%}
-            {%- set actual_names = described.columns[0].values() | list -%}
+            {%- do run_query('create or replace table raw.' ~ table_name ~ ' as ' ~ rows) -%}
         {%- endif -%}
-        {%- set select_list = [] -%}
-        {%- for column in columns -%}
-            {%- if column.name in present -%}
-                {%- set actual = actual_names[present.index(column.name)] -%}
-                {%- do select_list.append(
-                    'cast("' ~ actual ~ '" as varchar) as ' ~ column.name) -%}
-            {%- else -%}
-                {%- do select_list.append('cast(null as varchar) as ' ~ column.name) -%}
-            {%- endif -%}
-        {%- endfor -%}
-        {%- set body -%}
-            create or replace table raw.{{ table_name }} as
-            select
-                {{ select_list | join(',\n                ') }},
-                row_number() over () as _raw_row_id
-            {% if reader is none -%}
-            where false
-            {%- else -%}
-            from {{ reader }}
-            {%- endif %}
-        {%- endset -%}
-        {%- do run_query(body) -%}
         {%- if files -%}
             {%- do run_query(
                 "insert into raw._extract_files select '" ~ table_name ~ "', filename, "
@@ -110,5 +96,110 @@
         {%- endif -%}
         {{ log("raw." ~ table_name ~ " <- " ~ (files[0] if files else "(absent, empty)"), info=false) }}
     {%- endfor -%}
+    {%- do run_query(
+        'create or replace table raw._load_state as select '
+        ~ (loaded_incrementally | length == rpm.contract_tables() | length) ~ ' as is_incremental, '
+        ~ (("cast('" ~ previous_extract_date ~ "' as date)") if previous_extract_date else 'cast(null as date)')
+        ~ ' as previous_extract_date') -%}
+    {%- do run_query('set preserve_insertion_order = false') -%}
+    {#- dbt-duckdb leaves what follows a SET in an open transaction that the
+        hook would roll back. -#}
+    {%- do run_query('commit') -%}
     {{ return('') }}
+{% endmacro %}
+
+
+{#- The rows of one extract file as the raw table holds them: every
+    contract column as text, _raw_row_id (1-based position in the file) and
+    _row_fingerprint (a hash of the row's cells and position). An absent
+    file is a table without rows. -#}
+{% macro extract_file_rows(file, columns) %}
+    {%- set select_list = [] -%}
+    {%- if file is none -%}
+        {%- for column in columns -%}
+            {%- do select_list.append('cast(null as varchar) as ' ~ column.name) -%}
+        {%- endfor -%}
+        {%- set typed = 'select ' ~ select_list | join(', ')
+            ~ ', cast(null as bigint) as _raw_row_id where false' -%}
+    {%- else -%}
+        {%- if file.endswith('.csv') -%}
+            {%- set reader = "read_csv('" ~ file ~ "', header = true, all_varchar = true, "
+                ~ "delim = ',', quote = '\"', escape = '\"')" -%}
+            {%- set position = 'row_number() over ()' -%}
+        {%- else -%}
+            {%- set reader = "read_parquet('" ~ file ~ "', file_row_number = true)" -%}
+            {%- set position = 'file_row_number + 1' -%}
+        {%- endif -%}
+        {%- set described = run_query("describe select * from " ~ reader) -%}
+        {%- set actual_names = described.columns[0].values() | list -%}
+        {%- set present = actual_names | map('lower') | list -%}
+        {%- for column in columns -%}
+            {%- if column.name in present -%}
+                {%- do select_list.append('cast("' ~ actual_names[present.index(column.name)]
+                    ~ '" as varchar) as ' ~ column.name) -%}
+            {%- else -%}
+                {%- do select_list.append('cast(null as varchar) as ' ~ column.name) -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- set typed = 'select ' ~ select_list | join(', ') ~ ', ' ~ position
+            ~ ' as _raw_row_id from ' ~ reader -%}
+    {%- endif -%}
+    {{ return('select *, hash(' ~ columns | map(attribute='name') | join(', ')
+        ~ ', _raw_row_id) as _row_fingerprint from (' ~ typed ~ ')') }}
+{% endmacro %}
+
+
+{#- Brings raw.<table> up to date with the file by removing the rows no
+    longer in it and adding the new ones (a row is the same when its
+    position and cells are), and records both in raw._changed_rows with
+    their cleaned key, customer, document, source and date. -#}
+{% macro load_changed_rows(table_name, columns, rows) %}
+    {%- set names = columns | map(attribute='name') | list -%}
+    {%- set table_meta = rpm.contract_meta(rpm.contract_table(table_name)) -%}
+    {%- do run_query(
+        'create or replace temp table _incoming as select _raw_row_id, _row_fingerprint from ('
+        ~ rows ~ ')') -%}
+    {%- do run_query(
+        'create or replace temp table _removed as select stored.* from raw.' ~ table_name
+        ~ ' as stored anti join _incoming on stored._raw_row_id = _incoming._raw_row_id'
+        ~ ' and stored._row_fingerprint = _incoming._row_fingerprint') -%}
+    {%- do run_query(
+        'create or replace temp table _added_ids as select _incoming._raw_row_id from _incoming'
+        ~ ' anti join raw.' ~ table_name ~ ' as stored on stored._raw_row_id = _incoming._raw_row_id'
+        ~ ' and stored._row_fingerprint = _incoming._row_fingerprint') -%}
+    {%- do run_query(
+        'delete from raw.' ~ table_name ~ ' using _removed where raw.' ~ table_name
+        ~ '._raw_row_id = _removed._raw_row_id and raw.' ~ table_name
+        ~ '._row_fingerprint = _removed._row_fingerprint') -%}
+    {%- do run_query(
+        'create or replace temp table _added as select * from (' ~ rows ~ ') where _raw_row_id in '
+        ~ '(select _raw_row_id from _added_ids)') -%}
+    {%- do run_query('insert into raw.' ~ table_name ~ ' select * from _added') -%}
+    {%- set optional = {} -%}
+    {%- for name in ['customer_id', 'document_id', 'source_id'] -%}
+        {%- do optional.update({name: rpm.clean_text(columns[names.index(name)])
+            if name in names else 'cast(null as varchar)'}) -%}
+    {%- endfor -%}
+    {%- set date_column = table_meta.get('date_column') -%}
+    {%- set row_date = rpm.clean_text(columns[names.index(date_column)])
+        if date_column else 'cast(null as varchar)' -%}
+    {%- for change, relation in [('removed', '_removed'), ('added', '_added')] -%}
+        {%- do run_query(
+            "insert into raw._changed_rows select '" ~ table_name ~ "', '" ~ change ~ "', "
+            ~ rpm.raw_record_key(table_name) ~ ', ' ~ optional.customer_id ~ ', ' ~ optional.document_id
+            ~ ', ' ~ optional.source_id ~ ', ' ~ row_date ~ ' from ' ~ relation) -%}
+    {%- endfor -%}
+{% endmacro %}
+
+
+{#- The extract date of the build this database holds (before this run),
+    or none. -#}
+{% macro previous_extract_date() %}
+    {%- set relation = adapter.get_relation(
+        database=target.database, schema='intermediate', identifier='util_extract_date') -%}
+    {%- if relation is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set found = run_query('select cast(extract_date as varchar) from ' ~ relation) -%}
+    {{ return(found.columns[0].values()[0] if found.rows | length else none) }}
 {% endmacro %}

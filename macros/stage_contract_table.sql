@@ -18,11 +18,19 @@
     express (sign by document type, due before document date). -#}
 
 {% macro stage_contract_table(table_name, extra_checks=[]) %}
+    {#- Incremental: a new extract restages only the keys with a removed or
+        added raw row (raw._changed_rows); every window below is per key. -#}
+    {{ config(
+        materialized='incremental',
+        incremental_strategy='restate',
+        restate_keys=[['record:' ~ table_name, 'record_key']],
+    ) }}
     {%- if not execute -%}
         {#- Parsing: the graph (and so the contract) is not known yet; declare
             what the compiled SQL will read. -#}
         -- depends_on: {{ source('erp', table_name) }}, {{ ref('code_sets') }},
-        -- {{ ref('iso_currencies') }}, {{ ref('iso_countries') }}
+        -- {{ ref('iso_currencies') }}, {{ ref('iso_countries') }},
+        -- {{ source('rpm_load', '_changed_rows') }}, {{ source('rpm_load', '_load_state') }}
         {{ return('') }}
     {%- endif -%}
     {%- set columns = rpm.contract_columns(table_name) -%}
@@ -37,6 +45,7 @@ with
 source as (
 
     select * from {{ source('erp', table_name) }}
+    {{ rpm.restated_only([['record:' ~ table_name, rpm.raw_record_key(table_name)]]) }}
 
 ),
 
@@ -240,4 +249,18 @@ select * from final
         {%- endif %}
     {%- endfor %}
     end
+{% endmacro %}
+
+
+{% macro raw_record_key(table_name) %}
+    {#- The primary key of a raw row as record_key spells it, from the raw
+        text (cleaned as staging cleans it): key parts joined with '|'. -#}
+    {%- set columns = rpm.contract_columns(table_name) -%}
+    {%- set names = columns | map(attribute='name') | list -%}
+    {%- set parts = [] -%}
+    {%- for name in rpm.contract_meta(rpm.contract_table(table_name))['primary_key'] -%}
+        {%- if not loop.first -%}{%- do parts.append("'|'") -%}{%- endif -%}
+        {%- do parts.append('coalesce(' ~ rpm.clean_text(columns[names.index(name)]) ~ ", '')") -%}
+    {%- endfor -%}
+    {{ return(dbt.concat(parts)) }}
 {% endmacro %}

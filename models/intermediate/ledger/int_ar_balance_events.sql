@@ -10,6 +10,11 @@
 --   write_off, small_balance, other_adjustment  - adjustments
 -- An application dated on or after its receipt's reversal never counted and
 -- is left out. Nothing dated after the extract date exists.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='restate',
+    restate_keys=[['document', 'document_id']],
+) }}
 
 with
 
@@ -25,6 +30,7 @@ documents as (
         fx_rate_to_reporting
     from {{ ref('int_ar_documents_validated') }}
     where document_type in ('INV', 'DM')
+    {{ restated_only(keyword='and') }}
 
 ),
 
@@ -39,6 +45,7 @@ applications as (
         applied_amount_document,
         discount_amount_document
     from {{ ref('int_cash_applications_validated') }}
+    {{ restated_only() }}
 
 ),
 
@@ -61,6 +68,7 @@ adjustments as (
         adjustment_type,
         adjustment_amount_document
     from {{ ref('int_adjustments_validated') }}
+    {{ restated_only() }}
 
 ),
 

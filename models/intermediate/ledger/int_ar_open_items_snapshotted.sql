@@ -2,6 +2,13 @@
 -- (util_as_of_dates), with its open balance in document and reporting
 -- currency. Only events dated on or before the as-of date count, so a
 -- payment made after a month end never changes that month end.
+-- depends_on: {{ ref('int_restatement_keys') }}, {{ ref('int_restatement_scope') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='restate',
+    restate_keys=[['document', 'document_id']],
+    restate_as_of_column='as_of_date',
+) }}
 
 with
 

@@ -6,6 +6,11 @@
 --     and on the reversal_date the receipt and its counted applications are
 --     undone (- amount, + applied), at the receipt's rate
 -- Unidentified cash (no customer) is unapplied cash without a customer.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='restate',
+    restate_keys=[['receipt', 'source_id'], ['document', 'source_id']],
+) }}
 
 with
 
@@ -21,6 +26,7 @@ documents as (
         fx_rate_to_reporting
     from {{ ref('int_ar_documents_validated') }}
     where document_type = 'CM'
+    {{ restated_only([['receipt', 'document_id'], ['document', 'document_id']], keyword='and') }}
 
 ),
 
@@ -36,6 +42,7 @@ receipts as (
         reversal_date,
         fx_rate_to_reporting
     from {{ ref('int_cash_receipts_validated') }}
+    {{ restated_only([['receipt', 'receipt_id'], ['document', 'receipt_id']]) }}
 
 ),
 
@@ -48,6 +55,7 @@ applications as (
         application_date,
         applied_amount_document
     from {{ ref('int_cash_applications_validated') }}
+    {{ restated_only() }}
 
 ),
 

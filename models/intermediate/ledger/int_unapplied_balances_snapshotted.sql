@@ -1,5 +1,12 @@
 -- One row per credit memo or receipt with a balance not yet applied at an
 -- as-of date: unapplied credits are negative, unapplied cash positive.
+-- depends_on: {{ ref('int_restatement_keys') }}, {{ ref('int_restatement_scope') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='restate',
+    restate_keys=[['receipt', 'source_id'], ['document', 'source_id']],
+    restate_as_of_column='as_of_date',
+) }}
 
 with
 
@@ -7,6 +14,7 @@ unapplied_events as (
 
     select
         source_key,
+        source_id,
         event_date,
         amount_transaction_change,
         amount_reporting_change

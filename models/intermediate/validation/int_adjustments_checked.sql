@@ -1,5 +1,10 @@
 -- Adjustments must reduce a validated invoice or debit memo; an adjustment
 -- of a quarantined document is quarantined with it (orphan_reference).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='restate',
+    restate_keys=[['document', 'document_id']],
+) }}
 {{ check_references(
     ref('stg_erp__adjustments'),
     references=[{

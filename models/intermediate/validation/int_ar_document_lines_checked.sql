@@ -1,5 +1,10 @@
 -- Lines belong to a validated document; the lines of a quarantined document
 -- are quarantined with it.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='restate',
+    restate_keys=[['document', 'document_id']],
+) }}
 {{ check_references(
     ref('stg_erp__ar_document_lines'),
     references=[{

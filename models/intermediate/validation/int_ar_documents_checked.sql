@@ -2,6 +2,11 @@
 -- staged customer, and its currency needs a usable rate to the reporting
 -- currency on the document_date. int_ar_documents_validated keeps the rows
 -- without a quarantine_reason; the others go to quarantine.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='restate',
+    restate_keys=[['document', 'document_id']],
+) }}
 {{ check_references(
     ref('stg_erp__ar_documents'),
     references=[{

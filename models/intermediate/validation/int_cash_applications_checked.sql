@@ -4,12 +4,18 @@
 --   CM when source_type = 'credit_memo'                   (orphan_reference)
 --   source and target must share a currency     (cross_currency_application)
 -- So quarantining a document or receipt also quarantines its applications.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='restate',
+    restate_keys=[['document', 'document_id'], ['receipt', 'source_id'], ['document', 'source_id']],
+) }}
 
 with
 
 applications as (
 
     select * from {{ ref('stg_erp__cash_applications') }}
+    {{ restated_only() }}
 
 ),
 

@@ -1,6 +1,11 @@
 -- Every staged receipt with its cross-table checks: a receipt that names a
 -- customer must name a staged one (unidentified cash names none), and its
 -- currency needs a usable rate to the reporting currency on the receipt_date.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='restate',
+    restate_keys=[['receipt', 'receipt_id']],
+) }}
 {{ check_references(
     ref('stg_erp__cash_receipts'),
     references=[{

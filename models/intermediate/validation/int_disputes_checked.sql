@@ -1,5 +1,10 @@
 -- A dispute must be about a validated document of a staged customer; a
 -- dispute of a quarantined document is quarantined with it.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='restate',
+    restate_keys=[['document', 'document_id'], ['customer', 'customer_id']],
+) }}
 {{ check_references(
     ref('stg_erp__disputes'),
     references=[

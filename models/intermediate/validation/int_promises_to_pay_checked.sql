@@ -1,6 +1,11 @@
 -- Every row must belong to a staged customer (orphan_reference otherwise).
 -- Document and activity references here are informational: they are tested
 -- (warn) but do not quarantine the row.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='restate',
+    restate_keys=[['customer', 'customer_id']],
+) }}
 {{ check_references(
     ref('stg_erp__promises_to_pay'),
     references=[{

@@ -3,6 +3,12 @@
 -- date and the aging bucket (seed aging_buckets); amounts in document and
 -- reporting currency. Credit memos and unapplied cash are not aged (see
 -- fct_unapplied_balance_snapshots).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='restate',
+    restate_keys=[['document', 'document_id']],
+    restate_as_of_column='as_of_date',
+) }}
 
 with
 
@@ -14,6 +20,7 @@ open_items as (
         open_amount_document,
         open_amount_reporting
     from {{ ref('int_ar_open_items_snapshotted') }}
+    {{ restated_or_after_frontier() }}
 
 ),
 

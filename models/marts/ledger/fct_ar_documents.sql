@@ -6,6 +6,11 @@
 --   amount - cash_applied - credit_memo_applied - discount - written_off
 --   - other_adjusted + reversed = open_amount   (tested)
 -- For a credit memo, open_amount = amount (negative) + credit_applied.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='restate',
+    restate_keys=[['document', 'document_id']],
+) }}
 
 with
 
@@ -28,6 +33,7 @@ documents as (
         fx_rate_to_reporting,
         fx_quote_date
     from {{ ref('int_ar_documents_validated') }}
+    {{ restated_only() }}
 
 ),
 
@@ -39,6 +45,7 @@ balance_events as (
         event_date,
         amount_document_change
     from {{ ref('int_ar_balance_events') }}
+    {{ restated_only() }}
 
 ),
 
@@ -50,6 +57,7 @@ applications as (
         applied_amount_document
     from {{ ref('int_cash_applications_validated') }}
     where source_type = 'credit_memo'
+    {{ restated_only([['document', 'source_id']], keyword='and') }}
 
 ),
 
@@ -60,6 +68,7 @@ disputes as (
         is_open,
         disputed_amount_document
     from {{ ref('int_disputes_validated') }}
+    {{ restated_only() }}
 
 ),
 

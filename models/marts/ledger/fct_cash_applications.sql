@@ -3,6 +3,11 @@
 -- document's rate). An application of a receipt that was later reversed
 -- counts until the day before the reversal_date (is_undone_by_reversal);
 -- one dated on or after the reversal never counted (is_counted false).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='restate',
+    restate_keys=[['document', 'document_id'], ['receipt', 'source_id'], ['document', 'source_id']],
+) }}
 
 with
 
@@ -17,6 +22,7 @@ applications as (
         applied_amount_document,
         discount_amount_document
     from {{ ref('int_cash_applications_validated') }}
+    {{ restated_only() }}
 
 ),
 

@@ -1,6 +1,11 @@
 -- One row per validated cash receipt: amount in receipt and reporting
 -- currency (the receipt_date's rate), reversal, and at the extract date what
 -- of it was applied and what is still unapplied (zero once reversed).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='restate',
+    restate_keys=[['receipt', 'receipt_id']],
+) }}
 
 with
 
@@ -20,6 +25,7 @@ receipts as (
         fx_rate_to_reporting,
         fx_quote_date
     from {{ ref('int_cash_receipts_validated') }}
+    {{ restated_only() }}
 
 ),
 
@@ -31,6 +37,7 @@ unapplied_events as (
         amount_transaction_change
     from {{ ref('int_unapplied_balance_events') }}
     where balance_kind = 'unapplied_cash'
+    {{ restated_only([['receipt', 'source_id']], keyword='and') }}
 
 ),
 

@@ -1,0 +1,208 @@
+"""rpm-next-day: the next day's full export of an extract folder.
+
+Copies the extract and adds what one more business day brings, the way an
+ERP's full export does (rows in place, new rows at the end of each file):
+new invoices for about 1 customer in 30, full payments (receipt and
+application) of about 1 in 20 invoices that are open and due, an FX rate per
+currency pair for the new day, and two changes that reach back in time: a
+receipt from the last ten days that bounced (status reversed, reversal dated
+the new day: a row changed in place) and a credit memo dated 40 days back,
+applied to an invoice open since then. Used to test and benchmark
+incremental builds (docs/incremental.md). CSV stays text, Parquet keeps its
+column types.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+import duckdb
+
+CHANGED_TABLES = ("ar_documents", "cash_receipts", "cash_applications", "fx_rates")
+
+
+def _reader(path: Path) -> str:
+    if path.suffix == ".csv":
+        return f"read_csv('{path}', header = true, all_varchar = true)"
+    return f"read_parquet('{path}')"
+
+
+def _file(folder: Path, table: str) -> Path:
+    for suffix in (".parquet", ".csv"):
+        if (folder / f"{table}{suffix}").exists():
+            return folder / f"{table}{suffix}"
+    raise SystemExit(f"rpm-next-day: {folder} has no {table}.csv or .parquet")
+
+
+def next_day(source: Path, out: Path) -> str:
+    """Writes the next day's extract of `source` into `out`; returns the new
+    day (ISO)."""
+    if out.exists():
+        shutil.rmtree(out)
+    shutil.copytree(source, out, ignore=shutil.ignore_patterns(*[f"{t}.*" for t in CHANGED_TABLES]))
+    con = duckdb.connect()
+    files = {table: _file(source, table) for table in CHANGED_TABLES}
+    types = {}
+    for table, path in files.items():
+        con.execute(f"create view {table} as select * from {_reader(path)}")
+        types[table] = dict(con.execute(f"select column_name, column_type from (describe {table})").fetchall())
+    new_day = con.execute(
+        "select max(d) + 1 from (select max(cast(document_date as date)) as d from ar_documents "
+        "union all select max(cast(receipt_date as date)) from cash_receipts "
+        "union all select max(cast(application_date as date)) from cash_applications)"
+    ).fetchone()[0]
+    day = f"date '{new_day}'"
+
+    def typed(table: str, values: dict[str, str]) -> str:
+        """A select list in the file's column order and types."""
+        return ", ".join(f"cast({values.get(c, 'null')} as {t}) as {c}" for c, t in types[table].items())
+
+    # Invoices open in full: no application, adjustment or credit against them.
+    con.execute(
+        "create temp table open_invoices as select * from ar_documents where document_type = 'INV' "
+        "and document_id not in (select document_id from cash_applications where document_id is not null)"
+    )
+    new_invoices = typed(
+        "ar_documents",
+        {
+            "document_id": f"'ND-' || customer_id || '-' || {day}",
+            "document_number": f"'ND-' || customer_id || '-' || {day}",
+            "document_type": "'INV'",
+            "customer_id": "customer_id",
+            "company_code": "company_code",
+            "document_date": day,
+            "posting_date": day,
+            "due_date": f"{day} + 30",
+            "currency_code": "currency_code",
+            "amount": "1000 + hash(customer_id) % 9000",
+            "tax_amount": "0",
+            "source_updated_at": f"strftime({day}, '%Y-%m-%dT00:00:00')",
+        },
+    )
+    paid = (
+        f"select * from open_invoices where cast(due_date as date) <= {day} "
+        f"and cast(document_date as date) <= {day} - 20 and hash(document_id) % 20 = 0"
+    )
+    credited = (
+        f"select * from open_invoices where cast(document_date as date) <= {day} - 45 "
+        f"and document_id not in (select document_id from ({paid})) order by document_id limit 1"
+    )
+    credit_memo = typed(
+        "ar_documents",
+        {
+            "document_id": "'NCM-' || document_id",
+            "document_number": "'NCM-' || document_id",
+            "document_type": "'CM'",
+            "customer_id": "customer_id",
+            "company_code": "company_code",
+            "document_date": f"{day} - 40",
+            "posting_date": f"{day} - 40",
+            "due_date": f"{day} - 40",
+            "currency_code": "currency_code",
+            "amount": "-10",
+            "tax_amount": "0",
+            "reference_document_id": "document_id",
+            "source_updated_at": f"strftime({day}, '%Y-%m-%dT00:00:00')",
+        },
+    )
+    bounced = con.execute(
+        f"select min(receipt_id) from cash_receipts where status = 'cleared' "
+        f"and cast(receipt_date as date) >= {day} - 10"
+    ).fetchone()[0]
+    receipts_in_place = typed(
+        "cash_receipts",
+        {
+            **{c: c for c in types["cash_receipts"]},
+            "status": f"case when receipt_id = '{bounced}' then 'reversed' else status end",
+            "reversal_date": f"case when receipt_id = '{bounced}' then {day} else cast(reversal_date as date) end",
+        },
+    )
+    new_receipts = typed(
+        "cash_receipts",
+        {
+            "receipt_id": "'NR-' || document_id",
+            "customer_id": "customer_id",
+            "company_code": "company_code",
+            "receipt_date": day,
+            "currency_code": "currency_code",
+            "amount": "amount",
+            "payment_method": "'wire'",
+            "status": "'cleared'",
+        },
+    )
+    new_payments = typed(
+        "cash_applications",
+        {
+            "application_id": "'NA-' || document_id",
+            "document_id": "document_id",
+            "source_type": "'receipt'",
+            "source_id": "'NR-' || document_id",
+            "application_date": day,
+            "applied_amount": "amount",
+            "discount_amount": "0",
+        },
+    )
+    new_credit = typed(
+        "cash_applications",
+        {
+            "application_id": "'NCA-' || document_id",
+            "document_id": "document_id",
+            "source_type": "'credit_memo'",
+            "source_id": "'NCM-' || document_id",
+            "application_date": f"{day} - 40",
+            "applied_amount": "10",
+            "discount_amount": "0",
+        },
+    )
+    new_rates = typed(
+        "fx_rates",
+        {"rate_date": day, "from_currency": "from_currency", "to_currency": "to_currency", "rate": "rate"},
+    )
+    queries = {
+        "ar_documents": (
+            f"select * from ar_documents "
+            f"union all (select {new_invoices} from (select * from ar_documents where document_type = 'INV' "
+            f"qualify row_number() over (partition by customer_id order by document_date desc, document_id) = 1) "
+            f"where hash(customer_id) % 30 = 0 order by customer_id) "
+            f"union all (select {credit_memo} from ({credited}))"
+        ),
+        "cash_receipts": (
+            f"select {receipts_in_place} from cash_receipts "
+            f"union all (select {new_receipts} from ({paid}) order by document_id)"
+        ),
+        "cash_applications": (
+            f"select * from cash_applications "
+            f"union all (select {new_payments} from ({paid}) order by document_id) "
+            f"union all (select {new_credit} from ({credited}))"
+        ),
+        "fx_rates": (
+            f"select * from fx_rates union all (select {new_rates} from fx_rates "
+            f"qualify row_number() over (partition by from_currency, to_currency "
+            f"order by cast(rate_date as date) desc) = 1 order by from_currency, to_currency)"
+        ),
+    }
+    for table, query in queries.items():
+        target = out / files[table].name
+        options = "format csv, header true" if files[table].suffix == ".csv" else "format parquet"
+        con.execute(f"copy ({query}) to '{target}' ({options})")
+    con.close()
+    return str(new_day)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="rpm-next-day", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--extract", type=Path, required=True, help="the extract folder to start from")
+    parser.add_argument("--out", type=Path, required=True, help="the folder to write the next day's extract to")
+    args = parser.parse_args(argv)
+    if args.out.resolve() == args.extract.resolve():
+        print("rpm-next-day: --out must differ from --extract", file=sys.stderr)
+        return 2
+    print(f"next day {next_day(args.extract, args.out)} -> {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
