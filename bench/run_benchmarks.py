@@ -9,7 +9,9 @@ build      generate (Parquet), then `dbt build` in two steps: the ledger
            core (everything but tag:kpis), then the KPI marts (tag:kpis,
            models and their tests): wall time of each, peak memory, time per
            model (run_results.json), the database size, and as a floor the
-           time DuckDB takes to scan every raw file once.
+           time DuckDB takes to scan every raw file once; then the next
+           day's export (rpm-next-day) and an incremental build of the
+           ledger core on the same database.
 Results are printed as Markdown and saved under bench/results/.
 """
 
@@ -137,6 +139,7 @@ def build(invoices: int) -> dict:
             model_step[r["unique_id"].split(".")[-1]] = step
         steps[step] = round(seconds, 1)
         peak = max(peak, step_peak)
+    incremental = incremental_run(extract, env, target, BUILD_STEPS[0][1])
     layer_of = node_layers(target)
     busy = {layer: 0.0 for layer in LAYERS}
     for r in results:
@@ -165,6 +168,10 @@ def build(invoices: int) -> dict:
             layer: round(seconds / steps["ledger core"], 3) for layer, seconds in layers.items()
         },
         "build_peak_rss_gb": round(peak, 2),
+        "incremental": {
+            **incremental,
+            "share_of_ledger_core": round(incremental["seconds"] / steps["ledger core"], 3),
+        },
         "database_mb": round(database.stat().st_size / 1024**2, 1),
         "raw_scan_floor_seconds": scan_floor(extract),
         "data_tests_seconds": round(tests_seconds, 1),
@@ -177,6 +184,49 @@ def build(invoices: int) -> dict:
             }
             for name, sec in per_model
         ],
+    }
+
+
+def incremental_run(extract: Path, env: dict, target: Path, selection: list[str]) -> dict:
+    """The next day's export (rpm-next-day), then the ledger core built
+    incrementally on the same database: wall time, peak memory, the rows
+    that changed and the slowest models."""
+    next_extract = extract.parent / f"{extract.name}_next_day"
+    run([str(BIN / "rpm-next-day"), "--extract", str(extract), "--out", str(next_extract)])
+    seconds, peak, _ = run(
+        [str(BIN / "dbt"), "build", *selection, "--target-path", str(target)],
+        {**env, "AR_EXTRACT_DIR": str(next_extract)},
+    )
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    import duckdb
+
+    con = duckdb.connect(env["AR_DUCKDB_PATH"], read_only=True)
+    changed = dict(con.sql("select change, count(*) from raw._changed_rows group by 1").fetchall())
+    restated = dict(
+        con.sql(
+            "select key_type, count(*) from intermediate.int_restatement_keys group by 1"
+        ).fetchall()
+    )
+    con.close()
+    return {
+        "seconds": round(seconds, 1),
+        "peak_rss_gb": round(peak, 2),
+        "raw_rows_changed": changed,
+        "restated_keys": restated,
+        "models_seconds": round(
+            sum(r["execution_time"] for r in results if r["unique_id"].startswith("model.")), 1
+        ),
+        "tests_seconds": round(
+            sum(r["execution_time"] for r in results if r["unique_id"].startswith("test.")), 1
+        ),
+        "slowest_models": sorted(
+            (
+                (r["unique_id"].split(".")[-1], round(r["execution_time"], 2))
+                for r in results
+                if r["unique_id"].startswith("model.")
+            ),
+            key=lambda item: -item[1],
+        )[:12],
     }
 
 

@@ -97,8 +97,11 @@ classified as (
     select
         *,
         ar_end - (sales_through_step - step_sales) as remaining_before_step,
-        sales_through_step - step_sales < ar_end
-        and sales_through_step <= ar_end as is_whole_step
+        -- Amounts compare at 1/100 of a cent: a sum of the same amounts in
+        -- another order differs in the last bits, and a month whose sales
+        -- equal the AR must come out whole every time.
+        round(sales_through_step - step_sales, 4) < round(ar_end, 4)
+        and round(sales_through_step, 4) <= round(ar_end, 4) as is_whole_step
     from steps
 
 ),
@@ -136,15 +139,15 @@ final as (
         stops.remaining_before_step as countback_remaining_ar,
         stops.step_sales as countback_stop_month_sales,
         case
-            when walks.ar_end < 0 then null
+            when round(walks.ar_end, 4) < 0 then null
             when stops.step_month_start_date is null
                 -- Every month back to the ledger's first was taken whole.
                 then case
-                        when walks.ar_end - walks.sales_through_first_month > 0
+                        when round(walks.ar_end - walks.sales_through_first_month, 4) > 0
                             then null
                         else walks.whole_month_days
                     end
-            when stops.remaining_before_step <= 0
+            when round(stops.remaining_before_step, 4) <= 0
                 then walks.whole_month_days
             else walks.whole_month_days
                 + stops.remaining_before_step / stops.step_sales

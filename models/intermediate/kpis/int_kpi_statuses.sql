@@ -93,20 +93,22 @@ final as (
         on
             values_to_judge.kpi_name = benchmarks.kpi_name
             and values_to_judge.benchmark_key = benchmarks.benchmark_key
+            -- Judged at 6 decimals: 29.999999999999993 days (a sum in another
+            -- order) is 30 days and meets a ">= 30" edge like 30.0 does.
             and (
                 benchmarks.min_value is null
-                or values_to_judge.kpi_value > benchmarks.min_value
+                or round(values_to_judge.kpi_value, 6) > benchmarks.min_value
                 or (
                     benchmarks.min_inclusive
-                    and values_to_judge.kpi_value = benchmarks.min_value
+                    and round(values_to_judge.kpi_value, 6) = benchmarks.min_value
                 )
             )
             and (
                 benchmarks.max_value is null
-                or values_to_judge.kpi_value < benchmarks.max_value
+                or round(values_to_judge.kpi_value, 6) < benchmarks.max_value
                 or (
                     benchmarks.max_inclusive
-                    and values_to_judge.kpi_value = benchmarks.max_value
+                    and round(values_to_judge.kpi_value, 6) = benchmarks.max_value
                 )
             )
     left join benchmarks as good

@@ -17,6 +17,8 @@ import pandas as pd
 import pytest
 from generated import make_extract
 
+from rpm.generator.next_day import next_day
+
 DBT = Path(sys.executable).parent / "dbt"
 
 
@@ -185,6 +187,21 @@ def restated(root, worked_example, tmp_path_factory):
         f.write("A3,INV3,receipt,R2,2026-03-05,300,0\n")
         f.write("A4,INV2,credit_memo,CM2,2026-01-25,50,0\n")
     return dbt_build(root, extract, work / "build")
+
+
+@pytest.fixture(scope="session")
+def next_day_builds(root, clean, tmp_path_factory):
+    """(incremental build, full build, the day before's build)."""
+    before = clean[0]
+    assert before.returncode == 0, before.output[-3000:]
+    work = tmp_path_factory.mktemp("incremental")
+    extract = before.database.parent.parent / "extract"
+    next_day(extract, work / "next_day")
+    (work / "incremental").mkdir()
+    shutil.copy(before.database, work / "incremental" / "rpm.duckdb")
+    incremental = dbt_build(root, work / "next_day", work / "incremental")
+    full = dbt_build(root, work / "next_day", work / "full")
+    return incremental, full, before
 
 
 # ---- Postgres: the same project on a throwaway cluster (scripts/) ----------

@@ -48,7 +48,9 @@ def next_day(source: Path, out: Path) -> str:
     types = {}
     for table, path in files.items():
         con.execute(f"create view {table} as select * from {_reader(path)}")
-        types[table] = dict(con.execute(f"select column_name, column_type from (describe {table})").fetchall())
+        types[table] = dict(
+            con.execute(f"select column_name, column_type from (describe {table})").fetchall()
+        )
     new_day = con.execute(
         "select max(d) + 1 from (select max(cast(document_date as date)) as d from ar_documents "
         "union all select max(cast(receipt_date as date)) from cash_receipts "
@@ -58,7 +60,9 @@ def next_day(source: Path, out: Path) -> str:
 
     def typed(table: str, values: dict[str, str]) -> str:
         """A select list in the file's column order and types."""
-        return ", ".join(f"cast({values.get(c, 'null')} as {t}) as {c}" for c, t in types[table].items())
+        return ", ".join(
+            f"cast({values.get(c, 'null')} as {t}) as {c}" for c, t in types[table].items()
+        )
 
     # Invoices open in full: no application, adjustment or credit against them.
     con.execute(
@@ -159,7 +163,12 @@ def next_day(source: Path, out: Path) -> str:
     )
     new_rates = typed(
         "fx_rates",
-        {"rate_date": day, "from_currency": "from_currency", "to_currency": "to_currency", "rate": "rate"},
+        {
+            "rate_date": day,
+            "from_currency": "from_currency",
+            "to_currency": "to_currency",
+            "rate": "rate",
+        },
     )
     queries = {
         "ar_documents": (
@@ -194,8 +203,12 @@ def next_day(source: Path, out: Path) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="rpm-next-day", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--extract", type=Path, required=True, help="the extract folder to start from")
-    parser.add_argument("--out", type=Path, required=True, help="the folder to write the next day's extract to")
+    parser.add_argument(
+        "--extract", type=Path, required=True, help="the extract folder to start from"
+    )
+    parser.add_argument(
+        "--out", type=Path, required=True, help="the folder to write the next day's extract to"
+    )
     args = parser.parse_args(argv)
     if args.out.resolve() == args.extract.resolve():
         print("rpm-next-day: --out must differ from --extract", file=sys.stderr)
