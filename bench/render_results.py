@@ -13,7 +13,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 def main() -> None:
     builds = sorted(
-        (json.loads(p.read_text()) for p in RESULTS.glob("build_*.json")),
+        (json.loads(p.read_text()) for p in RESULTS.glob("build_[0-9]*.json")),
         key=lambda r: r["invoices"],
     )
     print(
@@ -42,6 +42,45 @@ def main() -> None:
             f"{r['build_peak_rss_gb']} GB | {r['database_mb'] / 1024:.1f} GB | "
             f"{r.get('data_tests_seconds', '')} s | {r['raw_scan_floor_seconds']} s |"
         )
+    incremental = [r for r in builds if "incremental" in r]
+    if incremental:
+        print(
+            "\nIncremental build of the ledger core after one more day of events "
+            "(rpm-next-day), on the database of the full build:\n"
+        )
+        print(
+            "| invoices | full ledger core | incremental | share | raw rows removed / added "
+            "| restated documents | models / data tests (summed) | peak memory |"
+        )
+        print("|---|---|---|---|---|---|---|---|")
+        for r in incremental:
+            inc = r["incremental"]
+            changed = inc["raw_rows_changed"]
+            print(
+                f"| {r['invoices'] / 1e6:.2f} M | {r['step_seconds']['ledger core']} s | "
+                f"{inc['seconds']} s | {inc['share_of_ledger_core'] * 100:.0f} % | "
+                f"{changed.get('removed', 0):,} / {changed.get('added', 0):,} | "
+                f"{inc['restated_keys'].get('document', 0):,} | "
+                f"{inc['models_seconds']} s / {inc['tests_seconds']} s | {inc['peak_rss_gb']} GB |"
+            )
+    postgres = sorted(
+        (json.loads(p.read_text()) for p in RESULTS.glob("postgres_*.json")),
+        key=lambda r: r["invoices"],
+    )
+    if postgres:
+        print("\nPostgres 15 (throwaway cluster, same machine), full project:\n")
+        print(
+            "| invoices | raw load | full `dbt build` | data tests (summed) | database "
+            "| next day (load + build, restates all) | slowest models |"
+        )
+        print("|---|---|---|---|---|---|---|")
+        for r in postgres:
+            slowest = ", ".join(f"{m['model']} {m['seconds']} s" for m in r["models"][:3])
+            print(
+                f"| {r['invoices'] / 1e6:.2f} M | {r['load_seconds']} s | {r['build_seconds']} s | "
+                f"{r['data_tests_seconds']} s | {r['database_mb'] / 1024:.2f} GB | "
+                f"{r['next_day_seconds']} s | {slowest} |"
+            )
     if builds and "models" in builds[-1]:
         largest = builds[-1]
         print(

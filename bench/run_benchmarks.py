@@ -2,6 +2,7 @@
 
     python bench/run_benchmarks.py generator --invoices 100000 1000000 10000000
     python bench/run_benchmarks.py build --invoices 176000 1000000
+    python bench/run_benchmarks.py postgres --invoices 100000 1000000
 
 generator  rpm-generate to Parquet at about N invoices: wall time, peak memory
            (max RSS of the process), rows and bytes written.
@@ -12,6 +13,10 @@ build      generate (Parquet), then `dbt build` in two steps: the ledger
            time DuckDB takes to scan every raw file once; then the next
            day's export (rpm-next-day) and an incremental build of the
            ledger core on the same database.
+postgres   the same extract on the throwaway Postgres cluster: raw load,
+           full `dbt build`, time per model, database size, and the build on
+           the next day's export (Postgres loads are whole: it restates
+           everything).
 Results are printed as Markdown and saved under bench/results/.
 """
 
@@ -111,9 +116,13 @@ def scan_floor(extract: Path) -> float:
     return round(time.perf_counter() - started, 1)
 
 
-def build(invoices: int) -> dict:
+def build(invoices: int, reuse_extract: bool = False) -> dict:
     extract = WORK / f"extract_{invoices}"
-    generated = generate(invoices, extract)
+    if reuse_extract and (extract / "_manifest" / "generation.json").exists():
+        generated = json.loads((RESULTS / f"generator_{invoices}.json").read_text())
+        generated.pop("machine", None)
+    else:
+        generated = generate(invoices, extract)
     database = WORK / f"rpm_{invoices}.duckdb"
     database.unlink(missing_ok=True)
     target = WORK / f"target_{invoices}"
@@ -230,6 +239,86 @@ def incremental_run(extract: Path, env: dict, target: Path, selection: list[str]
     }
 
 
+def postgres_build(invoices: int) -> dict:
+    """The same extract on the throwaway Postgres 15 cluster: raw load
+    (rpm-load-postgres) and the full `dbt build` (every layer, one step),
+    time per model, database size. Postgres loads are whole, so a build on
+    the next day's export restates everything: it is timed too."""
+    extract = WORK / f"extract_{invoices}"
+    generated = (
+        generate(invoices, extract)
+        if not (extract / "_manifest" / "generation.json").exists()
+        else {"invoices": invoices}
+    )
+    script = ROOT / "scripts" / "postgres_cluster.sh"
+    subprocess.run([str(script), "start"], check=True)
+    printed = subprocess.run([str(script), "env"], check=True, capture_output=True, text=True)
+    connection = dict(
+        line.removeprefix("export ").split("=", 1) for line in printed.stdout.splitlines()
+    )
+    database = f"rpm_bench_{invoices}"
+    import psycopg2
+
+    admin = psycopg2.connect(
+        host=connection["RPM_PG_HOST"],
+        port=int(connection["RPM_PG_PORT"]),
+        dbname=connection["RPM_PG_DATABASE"],
+        user=connection["RPM_PG_USER"],
+        password=connection["RPM_PG_PASSWORD"],
+    )
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f"drop database if exists {database} with (force)")
+        cur.execute(f"create database {database}")
+    target = WORK / f"target_postgres_{invoices}"
+    env = {
+        **connection,
+        "RPM_PG_DATABASE": database,
+        "RPM_TARGET": "postgres",
+        "AR_EXTRACT_DIR": str(extract),
+        "DBT_PROFILES_DIR": str(ROOT),
+    }
+    load_seconds, _, _ = run([str(BIN / "rpm-load-postgres"), "--extract", str(extract)], env)
+    build_seconds, build_peak, _ = run(
+        [str(BIN / "dbt"), "build", "--target-path", str(target)], env
+    )
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    with admin.cursor() as cur:
+        cur.execute("select pg_database_size(%s)", (database,))
+        size = cur.fetchone()[0]
+    next_extract = extract.parent / f"{extract.name}_next_day"
+    if not next_extract.exists():
+        run([str(BIN / "rpm-next-day"), "--extract", str(extract), "--out", str(next_extract)])
+    next_env = {**env, "AR_EXTRACT_DIR": str(next_extract)}
+    next_load, _, _ = run(
+        [str(BIN / "rpm-load-postgres"), "--extract", str(next_extract)], next_env
+    )
+    next_build, _, _ = run([str(BIN / "dbt"), "build", "--target-path", str(target)], next_env)
+    with admin.cursor() as cur:
+        cur.execute(f"drop database if exists {database} with (force)")
+    admin.close()
+    return {
+        "engine": "postgres",
+        **generated,
+        "load_seconds": round(load_seconds, 1),
+        "build_seconds": round(build_seconds, 1),
+        "client_peak_rss_gb": round(build_peak, 2),
+        "database_mb": round(size / 1024**2, 1),
+        "next_day_seconds": round(next_load + next_build, 1),
+        "data_tests_seconds": round(
+            sum(r["execution_time"] for r in results if r["unique_id"].startswith("test.")), 1
+        ),
+        "models": sorted(
+            (
+                {"model": r["unique_id"].split(".")[-1], "seconds": round(r["execution_time"], 2)}
+                for r in results
+                if r["unique_id"].startswith("model.")
+            ),
+            key=lambda m: -m["seconds"],
+        )[:15],
+    }
+
+
 def node_layers(target: Path) -> dict[str, str]:
     """unique_id -> 'kpis' or 'operations' for the nodes tagged so."""
     manifest = json.loads((target / "manifest.json").read_text())
@@ -268,9 +357,14 @@ def model_rows(database: Path, names: list[str]) -> dict[str, int]:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("suite", choices=["generator", "build"])
+    parser.add_argument("suite", choices=["generator", "build", "postgres"])
     parser.add_argument("--invoices", type=int, nargs="+", default=[100_000])
     parser.add_argument("--keep", action="store_true", help="keep generated data under data/bench")
+    parser.add_argument(
+        "--reuse-extract",
+        action="store_true",
+        help="build on the extract a previous --keep run left (generator figures from its result)",
+    )
     args = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
     WORK.mkdir(parents=True, exist_ok=True)
@@ -278,8 +372,10 @@ def main() -> int:
     for invoices in args.invoices:
         if args.suite == "generator":
             result = generate(invoices, WORK / f"extract_{invoices}")
+        elif args.suite == "postgres":
+            result = postgres_build(invoices)
         else:
-            result = build(invoices)
+            result = build(invoices, args.reuse_extract)
         result["machine"] = machine()
         (RESULTS / f"{args.suite}_{invoices}.json").write_text(json.dumps(result, indent=1))
         print(json.dumps(result))

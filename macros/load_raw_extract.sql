@@ -7,10 +7,34 @@
     on-run-start hook of build and run. -#}
 
 {% macro load_raw_extract() %}
-    {%- if execute and flags.WHICH in ('build', 'run') and rpm.selection_reads_raw() -%}
+    {%- if execute and flags.WHICH in ('build', 'run') and rpm.selection_reads_raw()
+        and rpm.selection_restates_everything_it_must() -%}
         {{ return(adapter.dispatch('load_raw_extract', 'rpm')()) }}
     {%- endif -%}
     {{ return('') }}
+{% endmacro %}
+
+
+{#- A new extract is loaded only by a run that also builds every model that
+    restates from it (incremental strategy 'restate'): a run of a few models
+    would consume the extract's changes and leave the others behind for
+    good. Such a run builds from the raw rows already loaded. -#}
+{% macro selection_restates_everything_it_must() %}
+    {%- set missing = [] -%}
+    {%- for node in graph.nodes.values()
+        if node.resource_type == 'model' and node.config.get('incremental_strategy') == 'restate'
+        and node.unique_id not in selected_resources -%}
+        {%- do missing.append(node.name) -%}
+    {%- endfor -%}
+    {%- set loaded = adapter.get_relation(
+        database=target.database, schema='raw', identifier='_load_state') -%}
+    {%- if missing and loaded is not none -%}
+        {{ log("raw extract not reloaded: this selection leaves out " ~ missing | length
+            ~ " incremental models (e.g. " ~ missing[0] ~ ") that must restate its changes;"
+            ~ " build the whole ledger core to load a new extract", info=true) }}
+        {{ return(false) }}
+    {%- endif -%}
+    {{ return(true) }}
 {% endmacro %}
 
 
@@ -54,7 +78,7 @@
         docs/incremental.md): the raw rows removed and added, by key. -#}
     {%- do run_query(
         'create or replace table raw._changed_rows (table_name varchar, '
-        ~ 'change varchar, record_key varchar, customer_id varchar, '
+        ~ 'change varchar, _raw_row_id bigint, record_key varchar, customer_id varchar, '
         ~ 'document_id varchar, source_id varchar, row_date varchar)') -%}
     {%- set previous_extract_date = rpm.previous_extract_date() -%}
     {%- set loaded_incrementally = [] -%}
@@ -185,7 +209,7 @@
         if date_column else 'cast(null as varchar)' -%}
     {%- for change, relation in [('removed', '_removed'), ('added', '_added')] -%}
         {%- do run_query(
-            "insert into raw._changed_rows select '" ~ table_name ~ "', '" ~ change ~ "', "
+            "insert into raw._changed_rows select '" ~ table_name ~ "', '" ~ change ~ "', _raw_row_id, "
             ~ rpm.raw_record_key(table_name) ~ ', ' ~ optional.customer_id ~ ', ' ~ optional.document_id
             ~ ', ' ~ optional.source_id ~ ', ' ~ row_date ~ ' from ' ~ relation) -%}
     {%- endfor -%}

@@ -87,7 +87,9 @@ final as (
     select
         values_to_judge.*,
         benchmarks.status,
-        good.description as benchmark_description
+        good.description as benchmark_description,
+        good.min_value as benchmark_good_min_value,
+        good.max_value as benchmark_good_max_value
     from values_to_judge
     left join benchmarks
         on

@@ -12,12 +12,14 @@
 --             restated document
 -- One step of the application closure is enough: an application moves one
 -- document's and one source's balance, and nothing depends on those in turn.
+-- Staged rows suffice for the mappings: a row that left staging is itself a
+-- changed row and names its document, source and customer.
 
 with
 
 changed_rows as (
 
-    select * from {{ source('rpm_load', '_changed_rows') }}
+    select * from {{ ref('stg_load__changed_rows') }}
 
 ),
 
@@ -26,7 +28,7 @@ documents as (
     select distinct
         document_id,
         customer_id
-    from {{ ref('base_erp__ar_documents') }}
+    from {{ ref('stg_erp__ar_documents') }}
 
 ),
 
@@ -35,7 +37,7 @@ receipts as (
     select distinct
         receipt_id,
         customer_id
-    from {{ ref('base_erp__cash_receipts') }}
+    from {{ ref('stg_erp__cash_receipts') }}
 
 ),
 
@@ -44,7 +46,7 @@ applications as (
     select distinct
         document_id,
         source_id
-    from {{ ref('base_erp__cash_applications') }}
+    from {{ ref('stg_erp__cash_applications') }}
 
 ),
 

@@ -12,14 +12,14 @@ load_state as (
     select
         is_incremental,
         previous_extract_date
-    from {{ source('rpm_load', '_load_state') }}
+    from {{ ref('stg_load__load_state') }}
 
 ),
 
 earlier_rate_changes as (
 
     select count(*) as changed_rate_count
-    from {{ source('rpm_load', '_changed_rows') }}
+    from {{ ref('stg_load__changed_rows') }}
     cross join load_state
     where
         table_name = 'fx_rates'

@@ -125,6 +125,8 @@ final as (
         long_values.unit,
         statuses.benchmark_key,
         statuses.benchmark_description,
+        statuses.benchmark_good_min_value,
+        statuses.benchmark_good_max_value,
         statuses.status
     from long_values
     inner join periods

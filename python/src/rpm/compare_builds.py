@@ -71,7 +71,8 @@ def table_differences(left: Path, right: Path) -> dict[str, str]:
         different = con.execute(
             f"with l as (select *, row_number() over (order by {order}) as _rn from lhs.{name}), "
             f"r as (select *, row_number() over (order by {order}) as _rn from rhs.{name}) "
-            f"select count(*) from l full join r on l._rn = r._rn where not coalesce({cells}, false)"
+            "select count(*) from l full join r on l._rn = r._rn "
+            f"where not coalesce({cells}, false)"
         ).fetchone()[0]
         if different:
             differences[name] = f"{different} rows differ"

@@ -4,7 +4,9 @@ does on DuckDB: one table per contract table, every contract column as text,
 plus _raw_row_id (the row's position in its file); an optional table without a
 file is created empty; a required one missing stops the load naming the file
 expected. raw._extract_files records each file's path, size and MD5 for the
-run evidence (models/audit/audit_run_evidence.sql).
+run evidence (models/audit/audit_run_evidence.sql). Every load is whole
+(raw._load_state.is_incremental false), so a later build on the same database
+restates everything; row-level incremental loads are DuckDB's.
 
 Connection from the environment: RPM_PG_HOST, RPM_PG_PORT, RPM_PG_DATABASE,
 RPM_PG_USER, RPM_PG_PASSWORD (scripts/postgres_cluster.sh env prints them).
@@ -139,6 +141,25 @@ def load(folder: Path) -> None:
                 (table.name, str(path), path.stat().st_size, file_md5(path)),
             )
             print(f"raw.{table.name} <- {path}")
+        # Incremental builds diff the raw rows on DuckDB only: here every
+        # load is whole, so the next build restates everything.
+        empty_table(
+            cur,
+            "_changed_rows",
+            ["table_name text", "change text", "_raw_row_id bigint"]
+            + [
+                f"{c} text"
+                for c in (
+                    "record_key",
+                    "customer_id",
+                    "document_id",
+                    "source_id",
+                    "row_date",
+                )
+            ],
+        )
+        empty_table(cur, "_load_state", ["is_incremental boolean", "previous_extract_date date"])
+        cur.execute("insert into raw._load_state values (false, null)")
         pg.commit()
 
 

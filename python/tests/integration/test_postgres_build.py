@@ -211,3 +211,28 @@ def test_no_personal_data_where_the_bi_reader_can_read(clean_on_postgres):
             assert cur.fetchone()[0] == 0, (
                 f"personal data in {row.table_schema}.{row.table_name}.{row.column_name}"
             )
+
+
+def test_dashboard_reads_postgres_as_it_reads_duckdb(clean, clean_on_postgres):
+    """The same figures, segments and number of data marks from either engine."""
+    from rpm.dashboard import Marts, build_figures, render
+
+    connection = clean_on_postgres.connection
+    pages = []
+    for marts in (
+        Marts(clean[0].database),
+        Marts(
+            postgres={
+                "host": connection["RPM_PG_HOST"],
+                "port": int(connection["RPM_PG_PORT"]),
+                "dbname": connection["RPM_PG_DATABASE"],
+                "user": "rpm_bi_reader",
+                "password": connection["RPM_PG_BI_PASSWORD"],
+            }
+        ),
+    ):
+        figures, keys, facts = build_figures(marts)
+        pages.append((keys, render(figures, keys, facts, "test")))
+    (duck_keys, duck_page), (pg_keys, pg_page) = pages
+    assert pg_keys == duck_keys
+    assert pg_page.count('class="mark') == duck_page.count('class="mark') > 100

@@ -67,7 +67,8 @@ def next_day(source: Path, out: Path) -> str:
     # Invoices open in full: no application, adjustment or credit against them.
     con.execute(
         "create temp table open_invoices as select * from ar_documents where document_type = 'INV' "
-        "and document_id not in (select document_id from cash_applications where document_id is not null)"
+        "and document_id not in "
+        "(select document_id from cash_applications where document_id is not null)"
     )
     new_invoices = typed(
         "ar_documents",
@@ -121,7 +122,10 @@ def next_day(source: Path, out: Path) -> str:
         {
             **{c: c for c in types["cash_receipts"]},
             "status": f"case when receipt_id = '{bounced}' then 'reversed' else status end",
-            "reversal_date": f"case when receipt_id = '{bounced}' then {day} else cast(reversal_date as date) end",
+            "reversal_date": (
+                f"case when receipt_id = '{bounced}' then {day} "
+                "else cast(reversal_date as date) end"
+            ),
         },
     )
     new_receipts = typed(
@@ -173,8 +177,9 @@ def next_day(source: Path, out: Path) -> str:
     queries = {
         "ar_documents": (
             f"select * from ar_documents "
-            f"union all (select {new_invoices} from (select * from ar_documents where document_type = 'INV' "
-            f"qualify row_number() over (partition by customer_id order by document_date desc, document_id) = 1) "
+            f"union all (select {new_invoices} from (select * from ar_documents "
+            "where document_type = 'INV' qualify row_number() over "
+            "(partition by customer_id order by document_date desc, document_id) = 1) "
             f"where hash(customer_id) % 30 = 0 order by customer_id) "
             f"union all (select {credit_memo} from ({credited}))"
         ),

@@ -1,0 +1,130 @@
+"""The dashboard (issue 9): generated from the public marts of a small ledger
+(the worked example) and of the demo ledger; every figure has data marks,
+nothing is fetched from a network, every figure links to its definition; on
+the demo ledger the page opens in headless Chromium without console errors,
+every chart draws at least one mark (for the whole ledger and a segment), and
+a screenshot is kept as a test artefact (reports/test-artifacts/)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from urllib.parse import quote
+
+import pytest
+
+from rpm.dashboard import Marts, build_figures, render
+
+pytestmark = pytest.mark.integration
+
+CHARTS = {
+    "dso",
+    "cei",
+    "aging",
+    "aging_by_segment",
+    "divergence",
+    "compliance",
+    "worklist",
+    "promises",
+    "disputes",
+    "allowance",
+}
+
+
+def page(build) -> tuple[str, list, list[str]]:
+    figures, keys, facts = build_figures(Marts(build.database))
+    return render(figures, keys, facts, build.database.name), figures, keys
+
+
+def marks_per_chart(html_text: str) -> dict[str, int]:
+    """class="mark" elements in each figure's whole-ledger view (or its only view)."""
+    counts = {}
+    for chart, body in re.findall(r'<figure data-chart="([^"]+)".*?>(.*?)</figure>', html_text):
+        ledger = re.search(
+            r'<div data-segment="ledger: all">(.*?)</div>(?=<div data-segment|$)', body
+        )
+        counts[chart] = (ledger.group(1) if ledger else body).count('class="mark')
+    return counts
+
+
+def test_small_ledger_page(worked):
+    assert worked.returncode == 0, worked.output[-3000:]
+    html_text, figures, keys = page(worked)
+    assert {f.chart_id for f in figures} == CHARTS
+    assert keys[0] == "ledger: all"
+    segments = worked.query(
+        "select count(distinct segment_type || ': ' || segment_value) as n "
+        "from marts.rpt_kpis_monthly"
+    ).n[0]
+    assert len(keys) == segments
+    assert html_text.count("<option ") == segments
+    # Offline: no script, style or image from anywhere else.
+    assert not re.search(r'(src|href)="(https?:)?//', html_text)
+    # Every figure links to a definition that the page holds.
+    for anchor in re.findall(r'href="#(def-[a-z_]+)"', html_text):
+        assert f'id="{anchor}"' in html_text
+    counts = marks_per_chart(html_text)
+    # The worked example has three months, two customers, no dispute, no
+    # promise: the trend, aging and allowance figures have marks.
+    for chart in ("dso", "cei", "aging", "aging_by_segment", "allowance"):
+        assert counts[chart] >= 1, chart
+
+
+def test_dso_band_is_the_benchmark_range(worked):
+    html_text, _, _ = page(worked)
+    ledger = html_text.split('data-chart="dso"')[1].split("</figure>")[0]
+    assert "benchmark: 30-65 days" in ledger
+
+
+def test_demo_page_in_headless_chromium(root, demo, tmp_path):
+    build = demo[0]
+    assert build.returncode == 0, build.output[-3000:]
+    html_text, _, _ = page(build)
+    out = tmp_path / "dashboard.html"
+    out.write_text(html_text, encoding="utf-8")
+    subprocess.run([str(root / "scripts" / "install_chromium.sh")], check=True, timeout=900)
+    chromium = shutil.which("chromium")
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--enable-logging=stderr",
+        "--v=0",
+    ]
+    for segment in ("ledger: all", "industry: Technology"):
+        url = f"{out.as_uri()}#segment={quote(segment)}"
+        opened = subprocess.run(
+            [chromium, *flags, "--virtual-time-budget=5000", "--dump-dom", url],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        found = re.search(r'<pre id="selftest">(.*?)</pre>', opened.stdout)
+        assert found, opened.stderr[-2000:]
+        check = json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&"))
+        assert check["segment"] == segment
+        assert check["errors"] == []
+        assert set(check["charts"]) == CHARTS
+        assert all(n >= 1 for n in check["charts"].values()), check["charts"]
+        console = [
+            line for line in opened.stderr.splitlines() if "CONSOLE" in line or "Uncaught" in line
+        ]
+        assert console == []
+    artefacts = root / "reports" / "test-artifacts"
+    artefacts.mkdir(parents=True, exist_ok=True)
+    screenshot = artefacts / "dashboard.png"
+    screenshot.unlink(missing_ok=True)
+    subprocess.run(
+        [chromium, *flags, "--window-size=1400,3200", f"--screenshot={screenshot}", out.as_uri()],
+        capture_output=True,
+        timeout=120,
+    )
+    assert screenshot.stat().st_size > 50_000
