@@ -13,6 +13,10 @@ build      generate (Parquet), then `dbt build` in two steps: the ledger
            time DuckDB takes to scan every raw file once; then the next
            day's export (rpm-next-day) and an incremental build of the
            ledger core on the same database.
+incremental  on the database a `build --keep` left: one more day with
+           `dbt build`, then one more with `dbt run`, recorded beside the
+           full build (the code may have changed since: the stored tables
+           are what a full build of that code holds, or the run says so).
 postgres   the same extract on the throwaway Postgres cluster: raw load,
            full `dbt build`, time per model, database size, and the build on
            the next day's export (Postgres loads are whole: it restates
@@ -196,14 +200,17 @@ def build(invoices: int, reuse_extract: bool = False) -> dict:
     }
 
 
-def incremental_run(extract: Path, env: dict, target: Path, selection: list[str]) -> dict:
-    """The next day's export (rpm-next-day), then the ledger core built
-    incrementally on the same database: wall time, peak memory, the rows
-    that changed and the slowest models."""
+def incremental_run(
+    extract: Path, env: dict, target: Path, selection: list[str], command: str = "build"
+) -> dict:
+    """The next day's export of `extract` (rpm-next-day), then the ledger
+    core built incrementally on the same database (`dbt build`, or `dbt run`
+    without the data tests): wall time, peak memory, the rows that changed
+    and the slowest models."""
     next_extract = extract.parent / f"{extract.name}_next_day"
     run([str(BIN / "rpm-next-day"), "--extract", str(extract), "--out", str(next_extract)])
     seconds, peak, _ = run(
-        [str(BIN / "dbt"), "build", *selection, "--target-path", str(target)],
+        [str(BIN / "dbt"), command, *selection, "--target-path", str(target)],
         {**env, "AR_EXTRACT_DIR": str(next_extract)},
     )
     results = json.loads((target / "run_results.json").read_text())["results"]
@@ -218,6 +225,8 @@ def incremental_run(extract: Path, env: dict, target: Path, selection: list[str]
     )
     con.close()
     return {
+        "command": f"dbt {command}",
+        "extract": next_extract.name,
         "seconds": round(seconds, 1),
         "peak_rss_gb": round(peak, 2),
         "raw_rows_changed": changed,
@@ -319,6 +328,32 @@ def postgres_build(invoices: int) -> dict:
     }
 
 
+def incremental_days(invoices: int) -> dict:
+    """On the database a `build --keep` run left: one more day built with
+    `dbt build` (models and data tests), then another with `dbt run`;
+    recorded beside that run's full build."""
+    result_file = RESULTS / f"build_{invoices}.json"
+    result = json.loads(result_file.read_text())
+    extract = WORK / f"extract_{invoices}"
+    while (extract.parent / f"{extract.name}_next_day").exists():
+        extract = extract.parent / f"{extract.name}_next_day"
+    env = {
+        "AR_DUCKDB_PATH": str(WORK / f"rpm_{invoices}.duckdb"),
+        "DBT_PROFILES_DIR": str(ROOT),
+    }
+    target = WORK / f"target_{invoices}"
+    core = result["step_seconds"]["ledger core"]
+    days = []
+    for command in ("build", "run"):
+        day = incremental_run(extract, env, target, BUILD_STEPS[0][1], command)
+        day["share_of_ledger_core"] = round(day["seconds"] / core, 3)
+        days.append(day)
+        extract = extract.parent / f"{extract.name}_next_day"
+    result["incremental_days"] = days
+    result_file.write_text(json.dumps(result, indent=1))
+    return {"invoices": invoices, "incremental_days": days}
+
+
 def node_layers(target: Path) -> dict[str, str]:
     """unique_id -> 'kpis' or 'operations' for the nodes tagged so."""
     manifest = json.loads((target / "manifest.json").read_text())
@@ -357,7 +392,7 @@ def model_rows(database: Path, names: list[str]) -> dict[str, int]:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("suite", choices=["generator", "build", "postgres"])
+    parser.add_argument("suite", choices=["generator", "build", "postgres", "incremental"])
     parser.add_argument("--invoices", type=int, nargs="+", default=[100_000])
     parser.add_argument("--keep", action="store_true", help="keep generated data under data/bench")
     parser.add_argument(
@@ -374,6 +409,9 @@ def main() -> int:
             result = generate(invoices, WORK / f"extract_{invoices}")
         elif args.suite == "postgres":
             result = postgres_build(invoices)
+        elif args.suite == "incremental":
+            print(json.dumps(incremental_days(invoices)))
+            continue
         else:
             result = build(invoices, args.reuse_extract)
         result["machine"] = machine()

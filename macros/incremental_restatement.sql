@@ -62,6 +62,44 @@
 {% endmacro %}
 
 
+{#- Snapshot models: `where` the event's key is restated, in an incremental
+    run; every key when the extract date moved back (the frontier is then
+    the new extract date, and carried-forward balances would be wrong). -#}
+{% macro restated_snapshot_keys() %}
+    {%- if not execute -%}
+        {%- do rpm.restated_rows([['document', 'document_id']]) -%}
+        {%- do rpm.restatement_frontier() -%}
+    {%- elif is_incremental() -%}
+        where {{ rpm.restated_rows() }} or {{ rpm.extract_date_moved_back() }}
+    {%- endif -%}
+{% endmacro %}
+
+
+{% macro extract_date_moved_back() %}
+    (select dates.extract_date < scope.previous_extract_date
+    from {{ ref('int_restatement_scope') }} as scope
+    cross join {{ ref('util_extract_date') }} as dates)
+{% endmacro %}
+
+
+{#- Snapshot models, incremental run: the stored rows (alias `stored`) of
+    keys that are not restated, at the previous extract date, repeated at
+    every as-of date from the frontier on. Such a key has no event after the
+    previous extract date (a later event is a changed row, which restates
+    its key), so its balance there holds. -#}
+{% macro carried_forward_as_of_dates(stored) %}
+    cross join (
+        select as_of_date from {{ ref('util_as_of_dates') }}
+        where as_of_date >= {{ rpm.restatement_frontier() }}
+    ) as as_of_dates
+    where
+        {{ stored }}.as_of_date
+        = (select previous_extract_date from {{ ref('int_restatement_scope') }})
+        and not {{ rpm.restated_rows() }}
+        and not {{ rpm.extract_date_moved_back() }}
+{% endmacro %}
+
+
 {#- The earliest as-of date an extract can have changed for every key: the
     earlier of the previous and the current extract date. Snapshot models
     restate all as-of dates of restated keys and, for every other key, the

@@ -12,59 +12,25 @@
     events:         a relation or CTE name with key, event_date and the amount
                     columns
     amount_column:  transaction-currency change (exact decimal)
-    reporting_column: reporting-currency change
-
-    In an incremental run of a model with restate_keys, keys that are not
-    restated get only the as-of dates from the restatement frontier on
-    (their earlier ones are kept): their earlier events count in the first
-    as-of date on or after the frontier. -#}
+    reporting_column: reporting-currency change -#}
 
 {% macro running_balances(events, key, amount_column, reporting_column) %}
 
 with
 
-{% if is_incremental() -%}
-frontier_as_of_date as (
-
-    select min(as_of_date) as as_of_date
-    from {{ ref('util_as_of_dates') }}
-    where as_of_date >= {{ rpm.restatement_frontier() }}
-
-),
-
-{% endif -%}
-event_buckets as (
+event_changes as (
 
     select
-        *,
+        {{ key }},
         case
             when {{ dbt.last_day('event_date', 'month') }}
                 >= (select extract_date from {{ ref('util_extract_date') }})
                 then (select extract_date from {{ ref('util_extract_date') }})
             else cast({{ dbt.last_day('event_date', 'month') }} as date)
-        end as event_as_of_date
-    from {{ events }}
-
-),
-
-event_changes as (
-
-    select
-        {{ key }},
-        {%- if is_incremental() %}
-        case
-            when not {{ rpm.restated_rows() }}
-                and event_as_of_date
-                < (select as_of_date from frontier_as_of_date)
-                then (select as_of_date from frontier_as_of_date)
-            else event_as_of_date
         end as as_of_date,
-        {%- else %}
-        event_as_of_date as as_of_date,
-        {%- endif %}
         sum({{ amount_column }}) as balance_change,
         sum({{ reporting_column }}) as balance_change_reporting
-    from event_buckets
+    from {{ events }}
     group by 1, 2
 
 ),

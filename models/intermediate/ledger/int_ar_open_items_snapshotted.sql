@@ -2,7 +2,10 @@
 -- (util_as_of_dates), with its open balance in document and reporting
 -- currency. Only events dated on or before the as-of date count, so a
 -- payment made after a month end never changes that month end.
--- depends_on: {{ ref('int_restatement_keys') }}, {{ ref('int_restatement_scope') }}
+--
+-- Incremental (docs/incremental.md): restated documents get every as-of
+-- date; any other document has no event after the previous extract date, so
+-- its balance there holds at every as-of date from the frontier on.
 {{ config(
     materialized='incremental',
     incremental_strategy='restate',
@@ -20,6 +23,7 @@ balance_events as (
         amount_document_change,
         amount_reporting_change
     from {{ ref('int_ar_balance_events') }}
+    {{ restated_snapshot_keys() }}
 
 ),
 
@@ -41,7 +45,7 @@ balances as (
 
 ),
 
-final as (
+computed as (
 
     select
         balances.document_id,
@@ -53,6 +57,33 @@ final as (
         on balances.document_id = documents.document_id
     -- A document exists from its document_date.
     where documents.document_date <= balances.as_of_date
+
+),
+
+{% if is_incremental() -%}
+carried as (
+
+    select
+        stored.document_id,
+        as_of_dates.as_of_date,
+        stored.open_amount_document,
+        stored.open_amount_reporting
+    from {{ this }} as stored
+    {{ carried_forward_as_of_dates('stored') }}
+
+),
+
+{% endif -%}
+final as (
+
+    select * from computed
+    {{ restated_or_after_frontier() }}
+    {%- if is_incremental() %}
+
+    union all
+
+    select * from carried
+    {%- endif %}
 
 )
 

@@ -1,6 +1,9 @@
 -- One row per credit memo or receipt with a balance not yet applied at an
 -- as-of date: unapplied credits are negative, unapplied cash positive.
--- depends_on: {{ ref('int_restatement_keys') }}, {{ ref('int_restatement_scope') }}
+--
+-- Incremental (docs/incremental.md): restated sources get every as-of date;
+-- any other source has no event after the previous extract date, so its
+-- balance there holds at every as-of date from the frontier on.
 {{ config(
     materialized='incremental',
     incremental_strategy='restate',
@@ -14,11 +17,11 @@ unapplied_events as (
 
     select
         source_key,
-        source_id,
         event_date,
         amount_transaction_change,
         amount_reporting_change
     from {{ ref('int_unapplied_balance_events') }}
+    {{ restated_snapshot_keys() }}
 
 ),
 
@@ -32,6 +35,7 @@ sources as (
         company_code,
         currency_code
     from {{ ref('int_unapplied_balance_events') }}
+    {{ restated_snapshot_keys() }}
 
 ),
 
@@ -44,7 +48,7 @@ balances as (
 
 ),
 
-final as (
+computed as (
 
     select
         balances.source_key,
@@ -59,6 +63,38 @@ final as (
     from balances
     inner join sources
         on balances.source_key = sources.source_key
+
+),
+
+{% if is_incremental() -%}
+carried as (
+
+    select
+        stored.source_key,
+        stored.source_id,
+        as_of_dates.as_of_date,
+        stored.balance_kind,
+        stored.customer_id,
+        stored.company_code,
+        stored.currency_code,
+        stored.unapplied_amount_transaction,
+        stored.unapplied_amount_reporting
+    from {{ this }} as stored
+    {{ carried_forward_as_of_dates('stored') }}
+
+),
+
+{% endif -%}
+final as (
+
+    select * from computed
+    {{ restated_or_after_frontier() }}
+    {%- if is_incremental() %}
+
+    union all
+
+    select * from carried
+    {%- endif %}
 
 )
 

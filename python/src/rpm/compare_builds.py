@@ -55,6 +55,14 @@ def table_differences(left: Path, right: Path) -> dict[str, str]:
             f"where table_catalog = 'lhs' and table_schema = '{schema}' and table_name = '{table}' "
             "order by ordinal_position"
         ).fetchall()
+        other = con.execute(
+            "select column_name, data_type from information_schema.columns "
+            f"where table_catalog = 'rhs' and table_schema = '{schema}' and table_name = '{table}' "
+            "order by ordinal_position"
+        ).fetchall()
+        if other != columns:
+            differences[name] = "columns differ"
+            continue
         # Pair the rows in sorted order, then compare them cell by cell:
         # doubles within 1e-6 (relative above 1), everything else exactly.
         cells = " and ".join(

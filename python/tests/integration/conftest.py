@@ -248,11 +248,14 @@ def postgres(root) -> dict:
 
 
 def postgres_build(
-    root: Path, extract: Path, workdir: Path, connection: dict, database: str
+    root: Path, extract: Path, workdir: Path, connection: dict, database: str, fresh: bool = True
 ) -> PostgresBuild:
-    """A fresh database on the cluster, the raw load, then `dbt build --target postgres`."""
+    """A fresh database on the cluster (or, fresh=False, the one already
+    there), the raw load, then `dbt build --target postgres`."""
     import psycopg2
 
+    if not fresh:
+        return _load_and_build(root, extract, workdir, {**connection, "RPM_PG_DATABASE": database})
     admin = psycopg2.connect(
         host=connection["RPM_PG_HOST"],
         port=int(connection["RPM_PG_PORT"]),
@@ -267,8 +270,11 @@ def postgres_build(
         cur.execute(f"revoke all on database {database} from public")
         cur.execute(f"grant connect on database {database} to rpm_bi_reader, rpm_auditor")
     admin.close()
+    return _load_and_build(root, extract, workdir, {**connection, "RPM_PG_DATABASE": database})
+
+
+def _load_and_build(root: Path, extract: Path, workdir: Path, connection: dict) -> PostgresBuild:
     workdir.mkdir(parents=True, exist_ok=True)
-    connection = {**connection, "RPM_PG_DATABASE": database}
     env = {
         **os.environ,
         **connection,
@@ -320,3 +326,14 @@ def worked_on_postgres(root, worked_example, postgres, tmp_path_factory):
     return postgres_build(
         root, worked_example, tmp_path_factory.mktemp("worked_pg"), postgres, "rpm_test_worked"
     )
+
+
+@pytest.fixture(scope="session")
+def worked_rebuilt_on_postgres(root, worked_on_postgres, restated, postgres, tmp_path_factory):
+    """The worked example's Postgres database built again on a later extract
+    (the `restated` fixture's): Postgres loads are whole, so the incremental
+    models restate everything."""
+    assert worked_on_postgres.returncode == 0
+    extract = restated.database.parent.parent / "extract"
+    work = tmp_path_factory.mktemp("worked_pg_2")
+    return postgres_build(root, extract, work, postgres, "rpm_test_worked", fresh=False)
