@@ -42,27 +42,30 @@ def main() -> None:
             f"{r['build_peak_rss_gb']} GB | {r['database_mb'] / 1024:.1f} GB | "
             f"{r.get('data_tests_seconds', '')} s | {r['raw_scan_floor_seconds']} s |"
         )
-    incremental = [r for r in builds if "incremental" in r]
+    incremental = [r for r in builds if "incremental" in r or "incremental_days" in r]
     if incremental:
         print(
             "\nIncremental build of the ledger core after one more day of events "
             "(rpm-next-day), on the database of the full build:\n"
         )
         print(
-            "| invoices | full ledger core | incremental | share | raw rows removed / added "
-            "| restated documents | models / data tests (summed) | peak memory |"
+            "| invoices | full ledger core | incremental | command | share | raw rows removed / "
+            "added | restated documents | models / data tests (summed) | peak memory |"
         )
-        print("|---|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|")
         for r in incremental:
-            inc = r["incremental"]
-            changed = inc["raw_rows_changed"]
-            print(
-                f"| {r['invoices'] / 1e6:.2f} M | {r['step_seconds']['ledger core']} s | "
-                f"{inc['seconds']} s | {inc['share_of_ledger_core'] * 100:.0f} % | "
-                f"{changed.get('removed', 0):,} / {changed.get('added', 0):,} | "
-                f"{inc['restated_keys'].get('document', 0):,} | "
-                f"{inc['models_seconds']} s / {inc['tests_seconds']} s | {inc['peak_rss_gb']} GB |"
-            )
+            # Later measurements (incremental_days) supersede the build's own.
+            for inc in r.get("incremental_days") or [r["incremental"]]:
+                changed = inc["raw_rows_changed"]
+                print(
+                    f"| {r['invoices'] / 1e6:.2f} M | {r['step_seconds']['ledger core']} s | "
+                    f"{inc['seconds']} s | `{inc.get('command', 'dbt build')}` | "
+                    f"{inc['share_of_ledger_core'] * 100:.1f} % | "
+                    f"{changed.get('removed', 0):,} / {changed.get('added', 0):,} | "
+                    f"{inc['restated_keys'].get('document', 0):,} | "
+                    f"{inc['models_seconds']} s / {inc['tests_seconds']} s | "
+                    f"{inc['peak_rss_gb']} GB |"
+                )
     postgres = sorted(
         (json.loads(p.read_text()) for p in RESULTS.glob("postgres_*.json")),
         key=lambda r: r["invoices"],
