@@ -143,7 +143,10 @@ final as (
             when stops.step_month_start_date is null
                 -- Every month back to the ledger's first was taken whole.
                 then case
-                        when round(walks.ar_end - walks.sales_through_first_month, 4) > 0
+                        when round(
+                                walks.ar_end - walks.sales_through_first_month,
+                                4
+                            ) > 0
                             then null
                         else walks.whole_month_days
                     end

@@ -102,7 +102,8 @@ final as (
                 or round(values_to_judge.kpi_value, 6) > benchmarks.min_value
                 or (
                     benchmarks.min_inclusive
-                    and round(values_to_judge.kpi_value, 6) = benchmarks.min_value
+                    and round(values_to_judge.kpi_value, 6)
+                    = benchmarks.min_value
                 )
             )
             and (
@@ -110,7 +111,8 @@ final as (
                 or round(values_to_judge.kpi_value, 6) < benchmarks.max_value
                 or (
                     benchmarks.max_inclusive
-                    and round(values_to_judge.kpi_value, 6) = benchmarks.max_value
+                    and round(values_to_judge.kpi_value, 6)
+                    = benchmarks.max_value
                 )
             )
     left join benchmarks as good

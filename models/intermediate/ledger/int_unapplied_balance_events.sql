@@ -26,7 +26,9 @@ documents as (
         fx_rate_to_reporting
     from {{ ref('int_ar_documents_validated') }}
     where document_type = 'CM'
-    {{ restated_only([['receipt', 'document_id'], ['document', 'document_id']], keyword='and') }}
+    {{ restated_only(
+        [['receipt', 'document_id'], ['document', 'document_id']], keyword='and'
+    ) }}
 
 ),
 

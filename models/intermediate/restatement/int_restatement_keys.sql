@@ -112,15 +112,21 @@ restated_documents as (
     select applications.document_id
     from applications
     where
-        applications.source_id in (select receipt_id from named_receipts)
-        or applications.source_id in (select document_id from named_documents)
+        applications.source_id in (
+            select named_receipts.receipt_id from named_receipts
+        )
+        or applications.source_id in (
+            select named_documents.document_id from named_documents
+        )
 
     union
 
     -- Credit memos applied to a restated document.
     select applications.source_id
     from applications
-    where applications.document_id in (select document_id from named_documents)
+    where applications.document_id in (
+            select named_documents.document_id from named_documents
+        )
 
 ),
 
@@ -132,7 +138,9 @@ restated_receipts as (
 
     select applications.source_id
     from applications
-    where applications.document_id in (select document_id from named_documents)
+    where applications.document_id in (
+            select named_documents.document_id from named_documents
+        )
 
 ),
 

@@ -19,13 +19,13 @@ load_state as (
 earlier_rate_changes as (
 
     select count(*) as changed_rate_count
-    from {{ ref('stg_load__changed_rows') }}
+    from {{ ref('stg_load__changed_rows') }} as changed_rows
     cross join load_state
     where
-        table_name = 'fx_rates'
+        changed_rows.table_name = 'fx_rates'
         and (
-            {{ rpm.parse_text('row_date', 'date') }} is null
-            or {{ rpm.parse_text('row_date', 'date') }}
+            {{ rpm.parse_text('changed_rows.row_date', 'date') }} is null
+            or {{ rpm.parse_text('changed_rows.row_date', 'date') }}
             <= load_state.previous_extract_date
         )
 
