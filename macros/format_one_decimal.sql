@@ -4,3 +4,12 @@
 {% macro format_one_decimal(expression) %}
     cast(cast(round(cast({{ expression }} as decimal(38, 10)), 1) as decimal(18, 1)) as {{ dbt.type_string() }})
 {%- endmacro %}
+
+
+{#- A number rounded to `digits` decimals, half away from zero, on every
+    engine (Postgres has no round(double precision, integer)): through an
+    exact decimal. For comparisons that must not depend on the last bits of
+    a double. -#}
+{% macro round_exact(expression, digits) %}
+    round(cast({{ expression }} as decimal(38, 10)), {{ digits }})
+{%- endmacro %}

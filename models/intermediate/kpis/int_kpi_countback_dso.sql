@@ -100,8 +100,10 @@ classified as (
         -- Amounts compare at 1/100 of a cent: a sum of the same amounts in
         -- another order differs in the last bits, and a month whose sales
         -- equal the AR must come out whole every time.
-        round(sales_through_step - step_sales, 4) < round(ar_end, 4)
-        and round(sales_through_step, 4) <= round(ar_end, 4) as is_whole_step
+        {{ round_exact('sales_through_step - step_sales', 4) }}
+        < {{ round_exact('ar_end', 4) }}
+        and {{ round_exact('sales_through_step', 4) }}
+        <= {{ round_exact('ar_end', 4) }} as is_whole_step
     from steps
 
 ),
@@ -139,18 +141,17 @@ final as (
         stops.remaining_before_step as countback_remaining_ar,
         stops.step_sales as countback_stop_month_sales,
         case
-            when round(walks.ar_end, 4) < 0 then null
+            when {{ round_exact('walks.ar_end', 4) }} < 0 then null
             when stops.step_month_start_date is null
                 -- Every month back to the ledger's first was taken whole.
                 then case
-                        when round(
-                                walks.ar_end - walks.sales_through_first_month,
-                                4
-                            ) > 0
+                        when {{ round_exact(
+                                'walks.ar_end - walks.sales_through_first_month', 4
+                            ) }} > 0
                             then null
                         else walks.whole_month_days
                     end
-            when round(stops.remaining_before_step, 4) <= 0
+            when {{ round_exact('stops.remaining_before_step', 4) }} <= 0
                 then walks.whole_month_days
             else walks.whole_month_days
                 + stops.remaining_before_step / stops.step_sales

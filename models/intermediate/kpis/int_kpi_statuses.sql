@@ -99,19 +99,21 @@ final as (
             -- order) is 30 days and meets a ">= 30" edge like 30.0 does.
             and (
                 benchmarks.min_value is null
-                or round(values_to_judge.kpi_value, 6) > benchmarks.min_value
+                or {{ round_exact('values_to_judge.kpi_value', 6) }}
+                > benchmarks.min_value
                 or (
                     benchmarks.min_inclusive
-                    and round(values_to_judge.kpi_value, 6)
+                    and {{ round_exact('values_to_judge.kpi_value', 6) }}
                     = benchmarks.min_value
                 )
             )
             and (
                 benchmarks.max_value is null
-                or round(values_to_judge.kpi_value, 6) < benchmarks.max_value
+                or {{ round_exact('values_to_judge.kpi_value', 6) }}
+                < benchmarks.max_value
                 or (
                     benchmarks.max_inclusive
-                    and round(values_to_judge.kpi_value, 6)
+                    and {{ round_exact('values_to_judge.kpi_value', 6) }}
                     = benchmarks.max_value
                 )
             )
