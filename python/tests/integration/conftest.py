@@ -42,6 +42,12 @@ def dbt_build(root: Path, extract: Path, workdir: Path) -> Build:
         "DBT_PROFILES_DIR": str(root),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
     }
+    returncode, output = run_dbt_build(root, workdir, env)
+    return Build(returncode, output, workdir / "rpm.duckdb")
+
+
+def run_dbt_build(root: Path, workdir: Path, env: dict) -> tuple[int, str]:
+    """`dbt build` of the whole project, target and logs under workdir."""
     completed = subprocess.run(
         [
             str(DBT),
@@ -56,9 +62,9 @@ def dbt_build(root: Path, extract: Path, workdir: Path) -> Build:
         env=env,
         capture_output=True,
         text=True,
-        timeout=900,
+        timeout=1800,
     )
-    return Build(completed.returncode, completed.stdout + completed.stderr, workdir / "rpm.duckdb")
+    return completed.returncode, completed.stdout + completed.stderr
 
 
 @pytest.fixture(scope="session")
@@ -293,23 +299,8 @@ def _load_and_build(root: Path, extract: Path, workdir: Path, connection: dict) 
     )
     if load.returncode != 0:
         return PostgresBuild(load.returncode, load.stdout + load.stderr, connection)
-    completed = subprocess.run(
-        [
-            str(DBT),
-            "build",
-            "--no-use-colors",
-            "--target-path",
-            str(workdir / "target"),
-            "--log-path",
-            str(workdir / "logs"),
-        ],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
-    return PostgresBuild(completed.returncode, completed.stdout + completed.stderr, connection)
+    returncode, output = run_dbt_build(root, workdir, env)
+    return PostgresBuild(returncode, output, connection)
 
 
 @pytest.fixture(scope="session")
