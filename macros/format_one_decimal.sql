@@ -2,7 +2,7 @@
     '-9.0', never '-0.0'): how the divergence reasons print numbers, the same
     as rpm.divergence.one_decimal. -#}
 {% macro format_one_decimal(expression) %}
-    cast(cast(round(cast({{ expression }} as decimal(38, 10)), 1) as decimal(18, 1)) as {{ dbt.type_string() }})
+    cast(cast({{ rpm.round_exact(expression, 1) }} as decimal(18, 1)) as {{ dbt.type_string() }})
 {%- endmacro %}
 
 

@@ -57,8 +57,15 @@
         {%- do rpm.restated_rows([['document', 'document_id']]) -%}
         {%- do rpm.restatement_frontier() -%}
     {%- elif is_incremental() -%}
-        where {{ rpm.restated_rows() }} or {{ as_of_column }} >= {{ rpm.restatement_frontier() }}
+        where {{ rpm.restated_rows_or_after_frontier(as_of_column) }}
     {%- endif -%}
+{% endmacro %}
+
+
+{#- SQL: restated_rows(), or as_of_column on or after the frontier. -#}
+{% macro restated_rows_or_after_frontier(as_of_column) %}
+    {{- '(' ~ rpm.restated_rows() ~ ' or ' ~ as_of_column ~ ' >= '
+        ~ rpm.restatement_frontier() ~ ')' -}}
 {% endmacro %}
 
 
@@ -117,11 +124,9 @@
 {% macro get_incremental_restate_sql(arg_dict) %}
     {%- set target = arg_dict['target_relation'] -%}
     {%- set columns = arg_dict['dest_columns'] | map(attribute='quoted') | join(', ') -%}
-    {%- set condition = rpm.restated_rows() -%}
-    {%- if config.get('restate_as_of_column') -%}
-        {%- set condition = '(' ~ condition ~ ' or ' ~ config.get('restate_as_of_column')
-            ~ ' >= ' ~ rpm.restatement_frontier() ~ ')' -%}
-    {%- endif -%}
+    {%- set as_of_column = config.get('restate_as_of_column') -%}
+    {%- set condition = rpm.restated_rows_or_after_frontier(as_of_column)
+        if as_of_column else rpm.restated_rows() -%}
     delete from {{ target }} where {{ condition }};
     insert into {{ target }} ({{ columns }})
     select {{ columns }} from {{ arg_dict['temp_relation'] }}

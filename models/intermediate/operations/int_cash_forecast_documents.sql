@@ -279,8 +279,9 @@ dated as (
         *,
         {{ add_days(
             'due_date',
-            'cast(round(cast(history_days_late + coalesce('
-            ~ 'dispute_resolution_days, 0) as decimal(38, 10))) as integer)'
+            'cast(' ~ round_exact(
+                'history_days_late + coalesce(dispute_resolution_days, 0)', 0
+            ) ~ ' as integer)'
         ) }} as history_collection_date
     from estimated
 

@@ -362,10 +362,8 @@ def build_figures(marts: Marts) -> tuple[list[Figure], list[str], dict]:
         .assign(order=lambda f: (f.segment_type != "ledger").astype(int))
         .sort_values(["order", "segment_type", "segment_value"])
     )
-    keys = [
-        segment_key(t, v)
-        for t, v in zip(segments.segment_type, segments.segment_value, strict=False)
-    ]
+    pairs = list(zip(segments.segment_type, segments.segment_value, strict=False))
+    keys = [segment_key(t, v) for t, v in pairs]
     bands = marts.query(
         "select segment_type, segment_value, kpi_name, max(benchmark_good_min_value) as lo, "
         "max(benchmark_good_max_value) as hi, max(benchmark_description) as label "
@@ -388,10 +386,7 @@ def build_figures(marts: Marts) -> tuple[list[Figure], list[str], dict]:
     grouped = {key: frame for key, frame in monthly.groupby(["segment_type", "segment_value"])}
 
     def per_segment(render) -> dict[str, str]:
-        return {
-            segment_key(t, v): render(grouped[(t, v)], segment_key(t, v))
-            for t, v in zip(segments.segment_type, segments.segment_value, strict=False)
-        }
+        return {segment_key(t, v): render(grouped[(t, v)], segment_key(t, v)) for t, v in pairs}
 
     def band(key: str, kpi: str):
         lo, hi, label = band_of.get((key, kpi), (None, None, None))
@@ -601,7 +596,7 @@ def build_figures(marts: Marts) -> tuple[list[Figure], list[str], dict]:
                 )
                 if (t, v) in effect
                 else '<p class="empty">No promises or calls for this segment.</p>'
-                for t, v in zip(segments.segment_type, segments.segment_value, strict=False)
+                for t, v in pairs
             },
         )
     )
@@ -681,10 +676,7 @@ def build_figures(marts: Marts) -> tuple[list[Figure], list[str], dict]:
             "flag below.",
             "allowance",
             "",
-            {
-                segment_key(t, v): allowance_view(t, v)
-                for t, v in zip(segments.segment_type, segments.segment_value, strict=False)
-            },
+            {segment_key(t, v): allowance_view(t, v) for t, v in pairs},
         )
     )
     facts = {"first_month": f"{first:%Y-%m}", "last_month": f"{last:%Y-%m}", "segments": len(keys)}
