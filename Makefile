@@ -17,7 +17,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: setup run run-postgres postgres-stop test lint unit integration demo-extract bench clean
+.PHONY: setup run run-postgres postgres-stop run-spark test lint unit integration demo-extract bench clean
 
 $(INSTALLED): requirements.txt python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,13 @@ run-postgres: setup $(if $(filter $(DEMO_EXTRACT),$(AR_EXTRACT_DIR)),$(DEMO_EXTR
 postgres-stop:
 	scripts/postgres_cluster.sh stop
 
+# The same build on a local Spark inside the dbt process (dbt-spark session
+# mode; Java installed with apt when missing). Tables are Parquet under
+# data/spark; docs/spark.md points the project at a cluster or Databricks.
+run-spark: setup $(if $(filter $(DEMO_EXTRACT),$(AR_EXTRACT_DIR)),$(DEMO_EXTRACT)/_manifest/generation.json)
+	scripts/install_java.sh
+	RPM_TARGET=spark $(BIN)/dbt build --target-path target/spark
+
 lint: setup
 	$(BIN)/ruff check python models bench
 	$(BIN)/ruff format --check python models bench
@@ -80,6 +87,7 @@ bench: setup
 	$(BIN)/python bench/run_benchmarks.py generator --invoices 100000 1000000 10000000
 	$(BIN)/python bench/run_benchmarks.py build --invoices 100000 1000000 10000000
 	$(BIN)/python bench/run_benchmarks.py postgres --invoices 100000 1000000
+	$(BIN)/python bench/run_benchmarks.py spark --invoices 100000 1000000
 	$(BIN)/python bench/render_results.py
 
 clean:

@@ -3,6 +3,7 @@
     python bench/run_benchmarks.py generator --invoices 100000 1000000 10000000
     python bench/run_benchmarks.py build --invoices 176000 1000000
     python bench/run_benchmarks.py postgres --invoices 100000 1000000
+    python bench/run_benchmarks.py spark --invoices 100000
 
 generator  rpm-generate to Parquet at about N invoices: wall time, peak memory
            (max RSS of the process), rows and bytes written.
@@ -21,6 +22,9 @@ postgres   the same extract on the throwaway Postgres cluster: raw load,
            full `dbt build`, time per model, database size, and the build on
            the next day's export (Postgres loads are whole: it restates
            everything).
+spark      the same on the local Spark target (dbt-spark session mode,
+           threads 1): full `dbt build` with its raw load, time per model,
+           warehouse size, and the next day's build (whole, like Postgres).
 Results are printed as Markdown and saved under bench/results/.
 """
 
@@ -291,7 +295,7 @@ def postgres_build(invoices: int) -> dict:
     build_seconds, build_peak, _ = run(
         [str(BIN / "dbt"), "build", "--target-path", str(target)], env
     )
-    results = json.loads((target / "run_results.json").read_text())["results"]
+    times = test_and_model_seconds(target)
     with admin.cursor() as cur:
         cur.execute("select pg_database_size(%s)", (database,))
         size = cur.fetchone()[0]
@@ -314,6 +318,14 @@ def postgres_build(invoices: int) -> dict:
         "client_peak_rss_gb": round(build_peak, 2),
         "database_mb": round(size / 1024**2, 1),
         "next_day_seconds": round(next_load + next_build, 1),
+        **times,
+    }
+
+
+def test_and_model_seconds(target: Path) -> dict:
+    """Summed data-test time and the 15 slowest models of a build."""
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    return {
         "data_tests_seconds": round(
             sum(r["execution_time"] for r in results if r["unique_id"].startswith("test.")), 1
         ),
@@ -325,6 +337,51 @@ def postgres_build(invoices: int) -> dict:
             ),
             key=lambda m: -m["seconds"],
         )[:15],
+    }
+
+
+def spark_build(invoices: int) -> dict:
+    """The same extract on the local Spark target (dbt-spark session mode,
+    threads 1): full `dbt build` (the raw load is its on-run-start hook),
+    time per model, warehouse size (Parquet), and the build on the next
+    day's export (Spark loads are whole: it restates everything)."""
+    extract = WORK / f"extract_{invoices}"
+    generated = (
+        generate(invoices, extract)
+        if not (extract / "_manifest" / "generation.json").exists()
+        else {"invoices": invoices}
+    )
+    subprocess.run([str(ROOT / "scripts" / "install_java.sh")], check=True)
+    spark_dir = WORK / f"spark_{invoices}"
+    shutil.rmtree(spark_dir, ignore_errors=True)
+    target = WORK / f"target_spark_{invoices}"
+    env = {
+        "RPM_TARGET": "spark",
+        "RPM_SPARK_DIR": str(spark_dir),
+        "AR_EXTRACT_DIR": str(extract),
+        "DBT_PROFILES_DIR": str(ROOT),
+    }
+    build_seconds, build_peak, _ = run(
+        [str(BIN / "dbt"), "build", "--target-path", str(target)], env
+    )
+    times = test_and_model_seconds(target)
+    size = sum(p.stat().st_size for p in (spark_dir / "warehouse").rglob("*") if p.is_file())
+    next_extract = extract.parent / f"{extract.name}_next_day"
+    if not next_extract.exists():
+        run([str(BIN / "rpm-next-day"), "--extract", str(extract), "--out", str(next_extract)])
+    next_build, _, _ = run(
+        [str(BIN / "dbt"), "build", "--target-path", str(target)],
+        {**env, "AR_EXTRACT_DIR": str(next_extract)},
+    )
+    shutil.rmtree(spark_dir, ignore_errors=True)
+    return {
+        "engine": "spark",
+        **generated,
+        "build_seconds": round(build_seconds, 1),
+        "peak_rss_gb": round(build_peak, 2),
+        "database_mb": round(size / 1024**2, 1),
+        "next_day_seconds": round(next_build, 1),
+        **times,
     }
 
 
@@ -397,7 +454,7 @@ def model_rows(database: Path, names: list[str]) -> dict[str, int]:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("suite", choices=["generator", "build", "postgres", "incremental"])
+    parser.add_argument("suite", choices=["generator", "build", "postgres", "spark", "incremental"])
     parser.add_argument("--invoices", type=int, nargs="+", default=[100_000])
     parser.add_argument("--keep", action="store_true", help="keep generated data under data/bench")
     parser.add_argument(
@@ -414,6 +471,8 @@ def main() -> int:
             result = generate(invoices, WORK / f"extract_{invoices}")
         elif args.suite == "postgres":
             result = postgres_build(invoices)
+        elif args.suite == "spark":
+            result = spark_build(invoices)
         elif args.suite == "incremental":
             print(json.dumps(incremental_days(invoices)))
             continue

@@ -21,6 +21,14 @@
     )) as date) as date_day
 {% endmacro %}
 
+{% macro spark__date_series(start_date, end_date) %}
+    select explode(sequence(
+        cast({{ start_date }} as date),
+        cast({{ end_date }} as date),
+        interval 1 day
+    )) as date_day
+{% endmacro %}
+
 
 {#- ISO day of the week of a date: 1 = Monday ... 7 = Sunday. -#}
 {% macro iso_day_of_week(date_expression) %}

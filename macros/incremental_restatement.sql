@@ -4,12 +4,20 @@
     and receipts whose derived rows may change. An incremental model
     declares how its rows map to those keys:
 
-        config(materialized='incremental', incremental_strategy='restate',
+        config(materialized=rpm.restate_materialization(), incremental_strategy='restate',
                restate_keys=[['document', 'document_id']])
 
     and reads only the restated inputs (`restated_only()`); the 'restate'
     strategy deletes the model's restated rows and inserts their new
     versions. A full refresh (or the first build) builds everything. -#}
+
+
+{#- 'incremental', or 'table' on Spark: without Delta a Spark table cannot
+    delete rows, and its loads are whole anyway (every build restates
+    everything), so these models are rebuilt whole there. -#}
+{% macro restate_materialization() %}
+    {{ return('table' if target.type == 'spark' else 'incremental') }}
+{% endmacro %}
 
 
 {#- SQL: true for a row whose restate_keys point to a restated key, or for

@@ -133,6 +133,108 @@
 {% endmacro %}
 
 
+{#- Spark (dbt-spark session mode or a cluster that sees the same paths):
+    whole loads, like Postgres, so every build restates everything. Tables
+    are Parquet (no Delta needed). The row position is the Parquet row
+    index, or for CSV the order Spark reads the file in (one split up to
+    spark.sql.files.maxPartitionBytes, 128 MB by default). -#}
+{% macro spark__load_raw_extract() %}
+    {%- set folder = env_var('AR_EXTRACT_DIR', 'data/demo_extract').rstrip('/') -%}
+    {%- do run_query('create schema if not exists raw') -%}
+    {#- The folder's files (binaryFile lists them without reading them). -#}
+    {%- set listed = run_query(
+        "select regexp_replace(path, '^file:', '') from binaryFile.`" ~ folder ~ "`") -%}
+    {%- set folder_files = listed.columns[0].values() | list -%}
+    {%- do run_query('drop table if exists raw._extract_files') -%}
+    {%- do run_query(
+        'create table raw._extract_files (table_name string, file_path string, '
+        ~ 'file_bytes bigint, file_md5 string) using parquet') -%}
+    {%- for table_name in rpm.contract_tables() -%}
+        {%- set table_meta = rpm.contract_meta(rpm.contract_table(table_name)) -%}
+        {%- set files = [] -%}
+        {%- for extension in ['csv', 'parquet'] -%}
+            {%- for path in folder_files if path.endswith('/' ~ table_name ~ '.' ~ extension) -%}
+                {%- do files.append(path) -%}
+            {%- endfor -%}
+        {%- endfor -%}
+        {%- if files | length > 1 -%}
+            {{ exceptions.raise_compiler_error(
+                "Extract folder " ~ folder ~ " holds both " ~ table_name ~ ".csv and "
+                ~ table_name ~ ".parquet: keep one.") }}
+        {%- endif -%}
+        {%- if files | length == 0 and table_meta.get('required_table') -%}
+            {{ exceptions.raise_compiler_error(
+                "Required extract table '" ~ table_name ~ "' is missing: expected "
+                ~ folder ~ "/" ~ table_name ~ ".csv or .parquet (AR_EXTRACT_DIR).") }}
+        {%- endif -%}
+        {%- set columns = rpm.contract_columns(table_name) -%}
+        {%- set select_list = [] -%}
+        {%- if files -%}
+            {%- set file = files[0] -%}
+            {%- if file.endswith('.csv') -%}
+                {%- do run_query(
+                    "create or replace temporary view _extract_file using csv options (path '"
+                    ~ file ~ "', header 'true', inferSchema 'false', quote '\"', escape '\"', "
+                    ~ "multiLine 'true', mode 'PERMISSIVE')") -%}
+                {%- set source = '_extract_file' -%}
+                {%- set position = 'row_number() over (order by monotonically_increasing_id())' -%}
+            {%- else -%}
+                {#- Read by path: a view would hide the _metadata column. -#}
+                {%- set source = 'parquet.`' ~ file ~ '`' -%}
+                {%- set position = '_metadata.row_index + 1' -%}
+            {%- endif -%}
+            {%- set described = run_query('describe query select * from ' ~ source) -%}
+            {%- set actual_names = described.columns[0].values() | list -%}
+            {%- set actual_types = described.columns[1].values() | list -%}
+            {%- set present = actual_names | map('lower') | list -%}
+            {%- for column in columns -%}
+                {%- if column.name in present -%}
+                    {%- set position_in_file = present.index(column.name) -%}
+                    {%- set cell = '`' ~ actual_names[position_in_file] ~ '`' -%}
+                    {%- if actual_types[position_in_file] in ('double', 'float') -%}
+                        {#- A typed Parquet number as plain decimal text (Spark
+                            would write 2.0448E7), trailing zeros dropped:
+                            20448000.0, as DuckDB's loader writes it (printf
+                            would write NULL as 'null'). -#}
+                        {%- set cell = "case when " ~ cell ~ " is not null then "
+                            ~ "regexp_replace(regexp_replace(printf('%.10f', " ~ cell
+                            ~ "), '0+$', ''), '[.]$', '.0') end" -%}
+                    {%- endif -%}
+                    {%- do select_list.append('cast(' ~ cell ~ ' as string) as ' ~ column.name) -%}
+                {%- else -%}
+                    {%- do select_list.append('cast(null as string) as ' ~ column.name) -%}
+                {%- endif -%}
+            {%- endfor -%}
+            {%- set rows = 'select ' ~ select_list | join(', ') ~ ', cast(' ~ position
+                ~ ' as bigint) as _raw_row_id from ' ~ source -%}
+        {%- else -%}
+            {%- for column in columns -%}
+                {%- do select_list.append('cast(null as string) as ' ~ column.name) -%}
+            {%- endfor -%}
+            {%- set rows = 'select ' ~ select_list | join(', ')
+                ~ ', cast(null as bigint) as _raw_row_id where false' -%}
+        {%- endif -%}
+        {%- do run_query('drop table if exists raw.' ~ table_name) -%}
+        {%- do run_query('create table raw.' ~ table_name ~ ' using parquet as ' ~ rows) -%}
+        {%- if files -%}
+            {%- do run_query(
+                "insert into raw._extract_files select '" ~ table_name ~ "', '" ~ files[0]
+                ~ "', length, md5(content) from binaryFile.`" ~ files[0] ~ "`") -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- do run_query('drop table if exists raw._changed_rows') -%}
+    {%- do run_query(
+        'create table raw._changed_rows (table_name string, change string, _raw_row_id bigint, '
+        ~ 'record_key string, customer_id string, document_id string, source_id string, '
+        ~ 'row_date string) using parquet') -%}
+    {%- do run_query('drop table if exists raw._load_state') -%}
+    {%- do run_query(
+        'create table raw._load_state using parquet as '
+        ~ 'select false as is_incremental, cast(null as date) as previous_extract_date') -%}
+    {{ return('') }}
+{% endmacro %}
+
+
 {#- The rows of one extract file as the raw table holds them: every
     contract column as text, _raw_row_id (1-based position in the file) and
     _row_fingerprint (a hash of the row's cells and position). An absent

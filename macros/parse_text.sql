@@ -46,6 +46,28 @@
 {% endmacro %}
 
 
+
+{% macro spark__parse_text(expression, kind) %}
+    {#- Spark's casts accept '2024-1-5' and trailing text; the pattern keeps
+        the contract's ISO forms. [0-9] rather than \d: Spark unescapes
+        backslashes in string literals. try_cast gives NULL for 2023-02-30. -#}
+    {%- set patterns = {
+        'date': '^[0-9]{4}-[0-9]{2}-[0-9]{2}$',
+        'timestamp': '^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$',
+        'integer': '^[+-]?[0-9]+$',
+        'decimal': '^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)$',
+        'rate': '^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)$',
+    } -%}
+    {%- if kind in patterns -%}
+        case
+            when {{ expression }} rlike '{{ patterns[kind] }}'
+                then try_cast({{ expression }} as {{ rpm.sql_type(kind) }})
+        end
+    {%- else -%}
+        try_cast({{ expression }} as {{ rpm.sql_type(kind) }})
+    {%- endif -%}
+{% endmacro %}
+
 {% macro default__parse_text(expression, kind) %}
     {#- The pattern admits 2023-02-30; the inner CASE checks the day against
         the month's length before the cast (a cast would fail the build). -#}

@@ -21,7 +21,7 @@
     {#- Incremental: a new extract restages only the keys with a removed or
         added raw row (raw._changed_rows); every window below is per key. -#}
     {{ config(
-        materialized='incremental',
+        materialized=rpm.restate_materialization(),
         incremental_strategy='restate',
         restate_keys=[['record:' ~ table_name, 'record_key']],
     ) }}

@@ -39,15 +39,16 @@ parsed as (
         kind,
         raw_text,
         expected_text,
+        {%- set text = dbt.type_string() %}
         case kind
             when 'date'
-                then cast({{ parse_text('raw_text', 'date') }} as varchar)
+                then cast({{ parse_text('raw_text', 'date') }} as {{ text }})
             when 'timestamp'
-                then cast({{ parse_text('raw_text', 'timestamp') }} as varchar)
+                then cast({{ parse_text('raw_text', 'timestamp') }} as {{ text }}) -- noqa: LT05
             when 'decimal'
-                then cast({{ parse_text('raw_text', 'decimal') }} as varchar)
+                then cast({{ parse_text('raw_text', 'decimal') }} as {{ text }})
             when 'integer'
-                then cast({{ parse_text('raw_text', 'integer') }} as varchar)
+                then cast({{ parse_text('raw_text', 'integer') }} as {{ text }})
         end as parsed_text
     from cases
 

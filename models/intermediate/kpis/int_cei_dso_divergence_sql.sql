@@ -31,9 +31,10 @@ quarters as (
         cei_pct,
         dso_days,
         active_account_count,
+        -- Parenthesised: dbt-spark's month datediff is a sum of two terms.
         cast(
-            {{ dbt.datediff("cast('2000-01-01' as date)", 'period_start_date',
-                'month') }} / 3 as integer
+            ({{ dbt.datediff("cast('2000-01-01' as date)", 'period_start_date',
+                'month') }}) / 3 as integer
         ) as quarter_number
     from {{ ref('rpt_kpis_quarterly') }}
 

@@ -11,7 +11,7 @@
 -- An application dated on or after its receipt's reversal never counted and
 -- is left out. Nothing dated after the extract date exists.
 {{ config(
-    materialized='incremental',
+    materialized=rpm.restate_materialization(),
     incremental_strategy='restate',
     restate_keys=[['document', 'document_id']],
 ) }}

@@ -7,7 +7,7 @@
 --     undone (- amount, + applied), at the receipt's rate
 -- Unidentified cash (no customer) is unapplied cash without a customer.
 {{ config(
-    materialized='incremental',
+    materialized=rpm.restate_materialization(),
     incremental_strategy='restate',
     restate_keys=[['receipt', 'source_id'], ['document', 'source_id']],
 ) }}

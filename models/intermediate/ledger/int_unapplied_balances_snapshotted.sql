@@ -5,7 +5,7 @@
 -- any other source has no event after the previous extract date, so its
 -- balance there holds at every as-of date from the frontier on.
 {{ config(
-    materialized='incremental',
+    materialized=rpm.restate_materialization(),
     incremental_strategy='restate',
     restate_keys=[['receipt', 'source_id'], ['document', 'source_id']],
     restate_as_of_column='as_of_date',

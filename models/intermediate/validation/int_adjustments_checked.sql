@@ -1,7 +1,7 @@
 -- Adjustments must reduce a validated invoice or debit memo; an adjustment
 -- of a quarantined document is quarantined with it (orphan_reference).
 {{ config(
-    materialized='incremental',
+    materialized=rpm.restate_materialization(),
     incremental_strategy='restate',
     restate_keys=[['document', 'document_id']],
 ) }}

@@ -1,7 +1,7 @@
 -- Lines belong to a validated document; the lines of a quarantined document
 -- are quarantined with it.
 {{ config(
-    materialized='incremental',
+    materialized=rpm.restate_materialization(),
     incremental_strategy='restate',
     restate_keys=[['document', 'document_id']],
 ) }}

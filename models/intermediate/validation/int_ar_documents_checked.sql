@@ -3,7 +3,7 @@
 -- currency on the document_date. int_ar_documents_validated keeps the rows
 -- without a quarantine_reason; the others go to quarantine.
 {{ config(
-    materialized='incremental',
+    materialized=rpm.restate_materialization(),
     incremental_strategy='restate',
     restate_keys=[['document', 'document_id']],
 ) }}

@@ -5,7 +5,7 @@
 --   source and target must share a currency     (cross_currency_application)
 -- So quarantining a document or receipt also quarantines its applications.
 {{ config(
-    materialized='incremental',
+    materialized=rpm.restate_materialization(),
     incremental_strategy='restate',
     restate_keys=[['document', 'document_id'], ['receipt', 'source_id'], ['document', 'source_id']],
 ) }}

@@ -2,7 +2,7 @@
 -- customer must name a staged one (unidentified cash names none), and its
 -- currency needs a usable rate to the reporting currency on the receipt_date.
 {{ config(
-    materialized='incremental',
+    materialized=rpm.restate_materialization(),
     incremental_strategy='restate',
     restate_keys=[['receipt', 'receipt_id']],
 ) }}

@@ -1,7 +1,7 @@
 -- A dispute must be about a validated document of a staged customer; a
 -- dispute of a quarantined document is quarantined with it.
 {{ config(
-    materialized='incremental',
+    materialized=rpm.restate_materialization(),
     incremental_strategy='restate',
     restate_keys=[['document', 'document_id'], ['customer', 'customer_id']],
 ) }}

@@ -2,7 +2,7 @@
 -- Document and activity references here are informational: they are tested
 -- (warn) but do not quarantine the row.
 {{ config(
-    materialized='incremental',
+    materialized=rpm.restate_materialization(),
     incremental_strategy='restate',
     restate_keys=[['customer', 'customer_id']],
 ) }}

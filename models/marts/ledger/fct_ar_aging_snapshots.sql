@@ -4,7 +4,7 @@
 -- reporting currency. Credit memos and unapplied cash are not aged (see
 -- fct_unapplied_balance_snapshots).
 {{ config(
-    materialized='incremental',
+    materialized=rpm.restate_materialization(),
     incremental_strategy='restate',
     restate_keys=[['document', 'document_id']],
     restate_as_of_column='as_of_date',

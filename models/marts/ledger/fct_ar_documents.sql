@@ -7,7 +7,7 @@
 --   - other_adjusted + reversed = open_amount   (tested)
 -- For a credit memo, open_amount = amount (negative) + credit_applied.
 {{ config(
-    materialized='incremental',
+    materialized=rpm.restate_materialization(),
     incremental_strategy='restate',
     restate_keys=[['document', 'document_id']],
 ) }}

@@ -4,7 +4,7 @@
 -- counts until the day before the reversal_date (is_undone_by_reversal);
 -- one dated on or after the reversal never counted (is_counted false).
 {{ config(
-    materialized='incremental',
+    materialized=rpm.restate_materialization(),
     incremental_strategy='restate',
     restate_keys=[['document', 'document_id'], ['receipt', 'source_id'], ['document', 'source_id']],
 ) }}

@@ -2,7 +2,7 @@
 -- currency (the receipt_date's rate), reversal, and at the extract date what
 -- of it was applied and what is still unapplied (zero once reversed).
 {{ config(
-    materialized='incremental',
+    materialized=rpm.restate_materialization(),
     incremental_strategy='restate',
     restate_keys=[['receipt', 'receipt_id']],
 ) }}

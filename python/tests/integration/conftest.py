@@ -328,3 +328,55 @@ def worked_rebuilt_on_postgres(root, worked_on_postgres, restated, postgres, tmp
     extract = restated.database.parent.parent / "extract"
     work = tmp_path_factory.mktemp("worked_pg_2")
     return postgres_build(root, extract, work, postgres, "rpm_test_worked", fresh=False)
+
+
+@dataclass
+class SparkBuild:
+    """A build on the local Spark target: its tables are Parquet folders
+    under warehouse/<schema>.db/<table>, read here through DuckDB."""
+
+    returncode: int
+    output: str
+    warehouse: Path
+
+    def query(self, sql: str) -> pd.DataFrame:
+        with duckdb.connect() as con:
+            for schema_dir in sorted(self.warehouse.glob("*.db")):
+                schema = schema_dir.name.removesuffix(".db")
+                con.execute(f"create schema if not exists {schema}")
+                for table_dir in sorted(p for p in schema_dir.iterdir() if p.is_dir()):
+                    if any(table_dir.glob("*.parquet")):
+                        con.execute(
+                            f"create view {schema}.{table_dir.name} as select * from "
+                            f"read_parquet('{table_dir}/*.parquet')"
+                        )
+            return con.sql(sql).df()
+
+
+def spark_build(root: Path, extract: Path, workdir: Path) -> SparkBuild:
+    """`dbt build --target spark` (dbt-spark session mode: Spark runs inside
+    the dbt process), its warehouse and metastore under workdir."""
+    subprocess.run([str(root / "scripts" / "install_java.sh")], check=True, timeout=600)
+    workdir.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "RPM_TARGET": "spark",
+        "RPM_SPARK_DIR": str(workdir / "spark"),
+        "AR_EXTRACT_DIR": str(extract),
+        "DBT_PROFILES_DIR": str(root),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+    }
+    returncode, output = run_dbt_build(root, workdir, env)
+    return SparkBuild(returncode, output, workdir / "spark" / "warehouse")
+
+
+@pytest.fixture(scope="session")
+def clean_on_spark(root, clean, tmp_path_factory):
+    """The `clean` fixture's extract, built on Spark."""
+    extract = clean[0].database.parent.parent / "extract"
+    return spark_build(root, extract, tmp_path_factory.mktemp("clean_spark"))
+
+
+@pytest.fixture(scope="session")
+def worked_on_spark(root, worked_example, tmp_path_factory):
+    return spark_build(root, worked_example, tmp_path_factory.mktemp("worked_spark"))
