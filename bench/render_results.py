@@ -91,16 +91,16 @@ def main() -> None:
     if spark:
         print("\nSpark (local session inside dbt, threads 1, same machine), full project:\n")
         print(
-            "| invoices | full `dbt build` (with raw load) | data tests (summed) | peak memory "
+            "| invoices | full `dbt build` (with raw load) | data tests (summed) "
             "| warehouse (Parquet) | next day (restates all) | slowest models |"
         )
-        print("|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|")
         for r in spark:
             slowest = ", ".join(f"{m['model']} {m['seconds']} s" for m in r["models"][:3])
             print(
                 f"| {r['invoices'] / 1e6:.2f} M | {r['build_seconds']} s | "
-                f"{r['data_tests_seconds']} s | {r['peak_rss_gb']} GB | "
-                f"{r['database_mb'] / 1024:.2f} GB | {r['next_day_seconds']} s | {slowest} |"
+                f"{r['data_tests_seconds']} s | {r['database_mb'] / 1024:.2f} GB | "
+                f"{r['next_day_seconds']} s | {slowest} |"
             )
     if builds and "models" in builds[-1]:
         largest = builds[-1]
