@@ -92,14 +92,20 @@ def main() -> None:
         print("\nSpark (local session inside dbt, threads 1, same machine), full project:\n")
         print(
             "| invoices | full `dbt build` (with raw load) | data tests (summed) "
-            "| warehouse (Parquet) | next day (restates all) | slowest models |"
+            "| peak memory (JVM / dbt) | warehouse (Parquet) | next day (restates all) "
+            "| slowest models |"
         )
-        print("|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|")
         for r in spark:
             slowest = ", ".join(f"{m['model']} {m['seconds']} s" for m in r["models"][:3])
+            memory = (
+                f"{r['jvm_peak_rss_gb']} GB / {r['dbt_peak_rss_gb']} GB"
+                if "jvm_peak_rss_gb" in r
+                else "not measured"
+            )
             print(
                 f"| {r['invoices'] / 1e6:.2f} M | {r['build_seconds']} s | "
-                f"{r['data_tests_seconds']} s | {r['database_mb'] / 1024:.2f} GB | "
+                f"{r['data_tests_seconds']} s | {memory} | {r['database_mb'] / 1024:.2f} GB | "
                 f"{r['next_day_seconds']} s | {slowest} |"
             )
     if builds and "models" in builds[-1]:

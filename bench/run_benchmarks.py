@@ -38,6 +38,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -340,6 +341,37 @@ def test_and_model_seconds(target: Path) -> dict:
     }
 
 
+class SparkJvmPeak:
+    """Samples, every 0.5 s while in use, the peak resident memory (VmHWM)
+    of the Spark JVMs running on this machine."""
+
+    def __init__(self) -> None:
+        self.peak_gb = 0.0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> SparkJvmPeak:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while not self._done.wait(0.5):
+            for proc in Path("/proc").glob("[0-9]*"):
+                try:
+                    if b"SparkSubmit" not in (proc / "cmdline").read_bytes():
+                        continue
+                    status = (proc / "status").read_text()
+                except OSError:
+                    continue
+                for line in status.splitlines():
+                    if line.startswith("VmHWM:"):
+                        self.peak_gb = max(self.peak_gb, int(line.split()[1]) / 1024**2)
+
+
 def spark_build(invoices: int) -> dict:
     """The same extract on the local Spark target (dbt-spark session mode,
     threads 1): full `dbt build` (the raw load is its on-run-start hook),
@@ -361,10 +393,12 @@ def spark_build(invoices: int) -> dict:
         "AR_EXTRACT_DIR": str(extract),
         "DBT_PROFILES_DIR": str(ROOT),
     }
-    # Peak memory is not recorded: Spark's JVM is a grandchild that dbt does
-    # not wait for, so it is missing from RUSAGE_CHILDREN (the driver is
-    # capped by RPM_SPARK_DRIVER_MEMORY, 6 GB by default).
-    build_seconds, _, _ = run([str(BIN / "dbt"), "build", "--target-path", str(target)], env)
+    # Spark's JVM is a grandchild that dbt does not wait for, so it is
+    # missing from RUSAGE_CHILDREN: its peak (VmHWM) is sampled from /proc.
+    with SparkJvmPeak() as jvm:
+        build_seconds, dbt_peak, _ = run(
+            [str(BIN / "dbt"), "build", "--target-path", str(target)], env
+        )
     times = test_and_model_seconds(target)
     size = sum(p.stat().st_size for p in (spark_dir / "warehouse").rglob("*") if p.is_file())
     next_extract = extract.parent / f"{extract.name}_next_day"
@@ -379,6 +413,8 @@ def spark_build(invoices: int) -> dict:
         "engine": "spark",
         **generated,
         "build_seconds": round(build_seconds, 1),
+        "jvm_peak_rss_gb": round(jvm.peak_gb, 2),
+        "dbt_peak_rss_gb": round(dbt_peak, 2),
         "database_mb": round(size / 1024**2, 1),
         "next_day_seconds": round(next_build, 1),
         **times,
