@@ -83,23 +83,13 @@
     {%- set previous_extract_date = rpm.previous_extract_date() -%}
     {%- set loaded_incrementally = [] -%}
     {%- for table_name in rpm.contract_tables() -%}
-        {%- set table_meta = rpm.contract_meta(rpm.contract_table(table_name)) -%}
         {%- set found = run_query(
             "select file from glob('" ~ folder ~ "/" ~ table_name ~ ".csv') "
             ~ "union all select file from glob('" ~ folder ~ "/" ~ table_name ~ ".parquet') "
             ~ "order by file") -%}
         {%- set files = found.columns[0].values() -%}
-        {%- if files | length > 1 -%}
-            {{ exceptions.raise_compiler_error(
-                "Extract folder " ~ folder ~ " holds both " ~ table_name ~ ".csv and "
-                ~ table_name ~ ".parquet: keep one.") }}
-        {%- endif -%}
+        {%- do rpm.check_extract_files(folder, table_name, files) -%}
         {%- set columns = rpm.contract_columns(table_name) -%}
-        {%- if files | length == 0 and table_meta.get('required_table') -%}
-            {{ exceptions.raise_compiler_error(
-                "Required extract table '" ~ table_name ~ "' is missing: expected "
-                ~ folder ~ "/" ~ table_name ~ ".csv or .parquet (AR_EXTRACT_DIR).") }}
-        {%- endif -%}
         {%- set rows = rpm.extract_file_rows(files[0] if files else none, columns) -%}
         {%- set stored = adapter.get_relation(
             database=target.database, schema='raw', identifier=table_name) -%}
@@ -150,23 +140,13 @@
         'create table raw._extract_files (table_name string, file_path string, '
         ~ 'file_bytes bigint, file_md5 string) using parquet') -%}
     {%- for table_name in rpm.contract_tables() -%}
-        {%- set table_meta = rpm.contract_meta(rpm.contract_table(table_name)) -%}
         {%- set files = [] -%}
         {%- for extension in ['csv', 'parquet'] -%}
             {%- for path in folder_files if path.endswith('/' ~ table_name ~ '.' ~ extension) -%}
                 {%- do files.append(path) -%}
             {%- endfor -%}
         {%- endfor -%}
-        {%- if files | length > 1 -%}
-            {{ exceptions.raise_compiler_error(
-                "Extract folder " ~ folder ~ " holds both " ~ table_name ~ ".csv and "
-                ~ table_name ~ ".parquet: keep one.") }}
-        {%- endif -%}
-        {%- if files | length == 0 and table_meta.get('required_table') -%}
-            {{ exceptions.raise_compiler_error(
-                "Required extract table '" ~ table_name ~ "' is missing: expected "
-                ~ folder ~ "/" ~ table_name ~ ".csv or .parquet (AR_EXTRACT_DIR).") }}
-        {%- endif -%}
+        {%- do rpm.check_extract_files(folder, table_name, files) -%}
         {%- set columns = rpm.contract_columns(table_name) -%}
         {%- set select_list = [] -%}
         {%- if files -%}
@@ -328,4 +308,22 @@
     {%- endif -%}
     {%- set found = run_query('select cast(extract_date as varchar) from ' ~ relation) -%}
     {{ return(found.columns[0].values()[0] if found.rows | length else none) }}
+{% endmacro %}
+
+
+{#- The files found for one extract table: one at most, and one at least
+    when the contract requires the table. Fails the run naming the folder
+    and the file expected. -#}
+{% macro check_extract_files(folder, table_name, files) %}
+    {%- if files | length > 1 -%}
+        {{ exceptions.raise_compiler_error(
+            "Extract folder " ~ folder ~ " holds both " ~ table_name ~ ".csv and "
+            ~ table_name ~ ".parquet: keep one.") }}
+    {%- endif -%}
+    {%- if files | length == 0
+        and rpm.contract_meta(rpm.contract_table(table_name)).get('required_table') -%}
+        {{ exceptions.raise_compiler_error(
+            "Required extract table '" ~ table_name ~ "' is missing: expected "
+            ~ folder ~ "/" ~ table_name ~ ".csv or .parquet (AR_EXTRACT_DIR).") }}
+    {%- endif -%}
 {% endmacro %}
