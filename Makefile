@@ -17,7 +17,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: setup run run-postgres postgres-stop run-spark test lint unit integration demo-extract bench clean
+.PHONY: setup run run-postgres postgres-stop run-spark test lint unit integration fuzz demo-extract bench clean
 
 $(INSTALLED): requirements.txt python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -74,6 +74,13 @@ unit: setup
 
 integration: setup
 	$(BIN)/pytest python/tests -m integration -q
+
+# Randomized ledgers beyond the test command's fixed seeds: seeds 1..N (each
+# about a minute: two builds). A failing seed reproduces with
+# RPM_FUZZ_SEEDS=<seed> .venv/bin/pytest python/tests/integration/test_random_ledgers.py
+N ?= 20
+fuzz: setup
+	RPM_FUZZ_SEEDS=$$(seq -s, 1 $(N)) $(BIN)/pytest python/tests/integration/test_random_ledgers.py -q
 
 test: setup lint
 	$(BIN)/pytest python/tests -q

@@ -59,7 +59,7 @@ joined as (
         {%- endfor %}
         {%- if fx_date %}
         case
-            when rows_to_check.currency_code = '{{ reporting }}' then 1.0
+            when rows_to_check.currency_code = '{{ reporting }}' then {{ rpm.to_rate(1) }}
             else fx_rates.rate_to_reporting
         end as fx_rate_to_reporting,
         case

@@ -125,3 +125,24 @@
         {'name': 'hhi', 'unit': 'index 0-10000', 'rpm_benchmark': false},
     ]) }}
 {% endmacro %}
+
+
+{#- Rows of `rows` (a CTE with period_grain, period_start_date and
+    customer_id) with the customer's segment values for the period from
+    `segments` (int_kpi_customer_period_segments, passed by the model so that
+    its parents show in its own file), and `extra_columns` of it. A left
+    join: a row without a customer (unidentified cash) keeps NULL segments. -#}
+{% macro with_customer_segments(rows, segments, extra_columns=[]) %}
+    select
+        {{ rows }}.*,
+        {%- for column in extra_columns %}
+        customer_segments.{{ column }},
+        {%- endfor %}
+        {{ rpm.customer_segment_columns('customer_segments') }}
+    from {{ rows }}
+    left join {{ segments }} as customer_segments
+        on
+            {{ rows }}.period_grain = customer_segments.period_grain
+            and {{ rows }}.period_start_date = customer_segments.period_start_date
+            and {{ rows }}.customer_id = customer_segments.customer_id
+{%- endmacro %}

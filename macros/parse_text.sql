@@ -8,13 +8,23 @@
 {% endmacro %}
 
 
+{#- Contract v2, precision: an amount needing more than 4 decimal places,
+    a rate needing more than 12 (trailing zeros do not count) does not
+    parse: input is never rounded silently. The integer part is bounded by
+    the typed column: 14 digits for an amount (18 significant in all), 12
+    for a rate. -#}
+{% macro number_places(kind) %}
+    {{ return({'decimal': 4, 'rate': 12}[kind]) }}
+{% endmacro %}
+
+
 {% macro sql_type(kind) %}
     {#- The typed column for each contract type. -#}
     {%- set types = {
         'date': 'date',
         'timestamp': 'timestamp',
         'decimal': 'decimal(18, 4)',
-        'rate': 'decimal(18, 10)',
+        'rate': 'decimal(24, 12)',
         'integer': 'bigint',
         'text': dbt.type_string(),
         'code': dbt.type_string(),
@@ -37,7 +47,8 @@
         end
     {%- elif kind in ('decimal', 'rate') -%}
         case
-            when regexp_full_match({{ expression }}, '[+-]?(\d+\.?\d*|\.\d+)')
+            when regexp_full_match({{ expression }},
+                '[+-]?(\d+(\.\d{0,{{ rpm.number_places(kind) }}}0*)?|\.\d{1,{{ rpm.number_places(kind) }}}0*)')
                 then try_cast({{ expression }} as {{ rpm.sql_type(kind) }})
         end
     {%- else -%}
@@ -55,8 +66,8 @@
         'date': '^[0-9]{4}-[0-9]{2}-[0-9]{2}$',
         'timestamp': '^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$',
         'integer': '^[+-]?[0-9]+$',
-        'decimal': '^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)$',
-        'rate': '^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)$',
+        'decimal': '^[+-]?([0-9]+([.][0-9]{0,4}0*)?|[.][0-9]{1,4}0*)$',
+        'rate': '^[+-]?([0-9]+([.][0-9]{0,12}0*)?|[.][0-9]{1,12}0*)$',
     } -%}
     {%- if kind in patterns -%}
         case
@@ -76,8 +87,8 @@
         'date': '^' ~ date_pattern ~ '$',
         'timestamp': '^' ~ date_pattern ~ '([T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?)?$',
         'integer': '^[+-]?\d{1,18}$',
-        'decimal': '^[+-]?(\d{1,14}\.?\d*|\.\d+)$',
-        'rate': '^[+-]?(\d{1,8}\.?\d*|\.\d+)$',
+        'decimal': '^[+-]?(\d{1,14}(\.\d{0,4}0*)?|\.\d{1,4}0*)$',
+        'rate': '^[+-]?(\d{1,12}(\.\d{0,12}0*)?|\.\d{1,12}0*)$',
     } -%}
     case
         when {{ expression }} ~ '{{ patterns[kind] }}' then

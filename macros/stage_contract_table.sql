@@ -7,15 +7,16 @@
                    source_updated_at), a newer one exists
       quarantined  quarantine_reason says why: the first failing check in
                    contract column order (missing_required_value,
-                   unparseable_*, unknown_code, negative_amount,
-                   out_of_range), then the table's extra_checks, then
+                   unparseable_*, unknown_code, negative_amount; a number
+                   outside its contract range is unparseable_number, v2
+                   lists the reasons), then the table's extra_checks, then
                    conflicting_duplicate (same key, different content, no
                    newer version to prefer)
     Every raw row appears exactly once, so the row accounting adds up.
 
     extra_checks: [{'condition': sql on typed columns, 'reason': code,
                     'column': contract column}] for checks the metadata cannot
-    express (sign by document type, due before document date). -#}
+    express (sign by document type). -#}
 
 {% macro stage_contract_table(table_name, extra_checks=[]) %}
     {#- Incremental: a new extract restages only the keys with a removed or
@@ -217,11 +218,11 @@ select * from final
         {%- endif -%}
         {%- if column.get('min') is not none -%}
             {%- do checks.append({'condition': name ~ ' < ' ~ column.min,
-                'reason': 'out_of_range', 'column': name}) -%}
+                'reason': 'unparseable_number', 'column': name}) -%}
         {%- endif -%}
         {%- if column.get('max') is not none -%}
             {%- do checks.append({'condition': name ~ ' > ' ~ column.max,
-                'reason': 'out_of_range', 'column': name}) -%}
+                'reason': 'unparseable_number', 'column': name}) -%}
         {%- endif -%}
     {%- endfor -%}
     {{ return(checks) }}

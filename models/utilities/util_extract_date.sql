@@ -1,7 +1,9 @@
 -- One row: the extract date every period and balance is computed as of.
 -- The var extract_date when given, else the latest date found in the
--- validated extract: documents, applications, receipts, reversals,
--- adjustments, disputes and activities (kpi_definitions.md).
+-- staged extract: documents, applications, receipts, reversals,
+-- adjustments, disputes, activities and feedback responses
+-- (kpi_definitions.md). The validated models read it: a row dated after it
+-- does not exist yet (validated_rows).
 {%- set configured = "cast('" ~ var('extract_date') ~ "' as date)"
     if var('extract_date') else 'cast(null as date)' %}
 
@@ -10,14 +12,14 @@ with
 documents as (
 
     select max(document_date) as latest_date
-    from {{ ref('int_ar_documents_validated') }}
+    from {{ ref('stg_erp__ar_documents') }}
 
 ),
 
 applications as (
 
     select max(application_date) as latest_date
-    from {{ ref('int_cash_applications_validated') }}
+    from {{ ref('stg_erp__cash_applications') }}
 
 ),
 
@@ -26,14 +28,14 @@ receipts as (
     select
         max(receipt_date) as latest_date,
         max(reversal_date) as latest_reversal_date
-    from {{ ref('int_cash_receipts_validated') }}
+    from {{ ref('stg_erp__cash_receipts') }}
 
 ),
 
 adjustments as (
 
     select max(adjustment_date) as latest_date
-    from {{ ref('int_adjustments_validated') }}
+    from {{ ref('stg_erp__adjustments') }}
 
 ),
 
@@ -42,14 +44,21 @@ disputes as (
     select
         max(opened_date) as latest_date,
         max(resolved_date) as latest_resolved_date
-    from {{ ref('int_disputes_validated') }}
+    from {{ ref('stg_erp__disputes') }}
 
 ),
 
 activities as (
 
     select max(activity_date) as latest_date
-    from {{ ref('int_collection_activities_validated') }}
+    from {{ ref('stg_erp__collection_activities') }}
+
+),
+
+feedback as (
+
+    select max(response_date) as latest_date
+    from {{ ref('stg_erp__customer_feedback') }}
 
 ),
 
@@ -70,6 +79,8 @@ latest_dates as (
     select latest_resolved_date from disputes
     union all
     select latest_date from activities
+    union all
+    select latest_date from feedback
 
 ),
 

@@ -1,7 +1,8 @@
 -- parse_text: ISO dates only (no impossible days, no locale formats), numbers
--- with '.' as decimal point only (no thousands separators, no exponents),
--- whole integers only. A row here is a cell parsed differently from the
--- expectation.
+-- with '.' as decimal point only (no thousands separators, no exponents), whole
+-- integers only; at most 4 decimal places for an amount and 12 for a rate,
+-- trailing zeros aside (contract v2: never rounded silently). A row here is a
+-- cell parsed differently from the expectation.
 
 with
 
@@ -26,6 +27,12 @@ cases as (
         ('decimal', '1,234.50', null),
         ('decimal', '1e3', null),
         ('decimal', '12.3.4', null),
+        ('decimal', '1.23450000', '1.2345'),
+        ('decimal', '1.23456', null),
+        ('decimal', '123456789012345', null),
+        ('rate', '1.123456789012', '1.123456789012'),
+        ('rate', '0.50000000000000000', '0.500000000000'),
+        ('rate', '1.1234567890123', null),
         ('integer', '30', '30'),
         ('integer', '30.0', null),
         ('integer', 'n/a', null)
@@ -47,6 +54,8 @@ parsed as (
                 then cast({{ parse_text('raw_text', 'timestamp') }} as {{ text }}) -- noqa: LT05
             when 'decimal'
                 then cast({{ parse_text('raw_text', 'decimal') }} as {{ text }})
+            when 'rate'
+                then cast({{ parse_text('raw_text', 'rate') }} as {{ text }})
             when 'integer'
                 then cast({{ parse_text('raw_text', 'integer') }} as {{ text }})
         end as parsed_text

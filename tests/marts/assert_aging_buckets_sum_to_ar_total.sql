@@ -1,7 +1,7 @@
 -- Aging buckets sum to the AR total: at the extract date, the open items of
 -- fct_ar_aging_snapshots (running balances by as-of date) summed bucket by
 -- bucket equal the open INV/DM balances of fct_ar_documents (document
--- components), per company and currency, to the cent.
+-- components), per company and currency, exactly.
 
 with
 
@@ -54,7 +54,5 @@ full outer join document_totals
         bucket_totals.company_code = document_totals.company_code
         and bucket_totals.currency_code = document_totals.currency_code
 where
-    abs(
-        coalesce(bucket_totals.ar_from_buckets, 0)
-        - coalesce(document_totals.ar_from_documents, 0)
-    ) >= 0.01
+    coalesce(bucket_totals.ar_from_buckets, 0)
+    <> coalesce(document_totals.ar_from_documents, 0)

@@ -1,6 +1,6 @@
 -- The documents of rpt_kpi_input_documents add up to the inputs of every
 -- KPI row of their periods, for every segment type: returns the
--- period-segment rows where a sum differs from the mart by more than a cent.
+-- period-segment rows where a sum differs from the mart (exact money).
 {%- set grain_names = {
     'monthly': 'month', 'quarterly': 'quarter', 'yearly': 'year'} %}
 {%- set inputs = [
@@ -87,6 +87,6 @@ compared as (
 select * from compared
 where
 {%- for input in inputs %}
-        abs(coalesce({{ input }}, 0) - documents_{{ input }}) > 0.01
+        coalesce({{ input }}, 0) <> documents_{{ input }}
         {{- ' or' if not loop.last }}
 {%- endfor %}

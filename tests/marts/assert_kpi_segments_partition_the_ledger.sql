@@ -1,7 +1,7 @@
 -- Every segment type partitions the ledger's documents and customers, so for
 -- each period its segments' AR (begin and end), current AR and credit sales
--- add up to the whole ledger's, to the cent. Returns the periods and
--- segment types that do not.
+-- add up to the whole ledger's exactly (exact decimal
+-- money). Returns the periods and segment types that do not.
 
 with
 
@@ -46,12 +46,10 @@ final as (
             segment_sums.period_grain = ledger.period_grain
             and segment_sums.period_start_date = ledger.period_start_date
     where
-        abs(segment_sums.ar_begin - coalesce(ledger.ar_begin, 0)) >= 0.01
-        or abs(segment_sums.ar_end - coalesce(ledger.ar_end, 0)) >= 0.01
-        or abs(segment_sums.current_ar_end - coalesce(ledger.current_ar_end, 0))
-        >= 0.01
-        or abs(segment_sums.credit_sales - coalesce(ledger.credit_sales, 0))
-        >= 0.01
+        segment_sums.ar_begin <> coalesce(ledger.ar_begin, 0)
+        or segment_sums.ar_end <> coalesce(ledger.ar_end, 0)
+        or segment_sums.current_ar_end <> coalesce(ledger.current_ar_end, 0)
+        or segment_sums.credit_sales <> coalesce(ledger.credit_sales, 0)
 
 )
 

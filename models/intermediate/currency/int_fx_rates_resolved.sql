@@ -1,9 +1,9 @@
--- The rate to the reporting currency for every (currency, date) a document
--- or receipt needs: the most recent quote on or before the date among the
--- direct pair (currency -> reporting) and the inverse pair (reporting ->
--- currency, used as 1 / rate); on a tie of dates the direct quote wins; a
--- quote older than fx_max_staleness_days is missing (kpi_definitions.md).
--- No cross rates. A (currency, date) without a row here has no usable rate.
+-- The rate to the reporting currency for every (currency, date) a document,
+-- receipt or promise needs: the most recent quote on or before the date among
+-- the direct pair (currency -> reporting) and the inverse pair (reporting ->
+-- currency, used as 1 / rate); on a tie of dates the direct quote wins; a quote
+-- older than fx_max_staleness_days is missing (kpi_definitions.md). No cross
+-- rates. A (currency, date) without a row here has no usable rate.
 {%- set reporting = var('reporting_currency') %}
 
 with
@@ -44,7 +44,7 @@ quotes as (
         rate_date as quote_date,
         'direct' as quote_direction,
         1 as quote_priority,
-        cast(rate as {{ type_double() }}) as rate_to_reporting
+        {{ to_rate('rate') }} as rate_to_reporting
     from fx_rates
     where to_currency_code = '{{ reporting }}'
 
@@ -55,9 +55,28 @@ quotes as (
         rate_date as quote_date,
         'inverse' as quote_direction,
         2 as quote_priority,
-        1 / cast(rate as {{ type_double() }}) as rate_to_reporting
+        {{ inverse_rate('rate') }} as rate_to_reporting
     from fx_rates
     where from_currency_code = '{{ reporting }}' and rate > 0
+
+),
+
+promises as (
+
+    select
+        customer_id,
+        promise_currency_code as currency_code,
+        created_date
+    from {{ ref('stg_erp__promises_to_pay') }}
+
+),
+
+customer_receipts as (
+
+    select
+        customer_id,
+        receipt_date
+    from {{ ref('stg_erp__cash_receipts') }}
 
 ),
 
@@ -76,6 +95,27 @@ dates_needed as (
         receipt_date as rate_date
     from receipts
     where currency_code <> '{{ reporting }}'
+
+    union
+
+    -- A promise converts at its created_date (the cash forecast) and
+    -- converts its customer's receipts into its currency at their dates
+    -- (promise allocation): every receipt of the customer.
+    select
+        currency_code,
+        created_date as rate_date
+    from promises
+    where currency_code <> '{{ reporting }}'
+
+    union
+
+    select
+        promises.currency_code,
+        customer_receipts.receipt_date as rate_date
+    from promises
+    inner join customer_receipts
+        on promises.customer_id = customer_receipts.customer_id
+    where promises.currency_code <> '{{ reporting }}'
 
 ),
 

@@ -1,8 +1,8 @@
 -- Concentration of AR at each period end, per segment: the largest
 -- customer group's share of AR (customers grouped under their parent where
 -- one is set) and the Herfindahl-Hirschman index of group shares on a
--- 0-10,000 scale. Groups with no positive AR hold no receivable and add
--- nothing to the index (an over-applied group would otherwise raise it).
+-- 0-10,000 scale, both of the positive group balances (kpi_definitions.md
+-- v2); NULL when no group has a positive balance.
 
 with
 
@@ -22,6 +22,8 @@ group_balances as (
 
 segment_balances as (
 
+    -- Shares are of the sum of positive group balances (v2): a group with a
+    -- negative balance (over-applied) holds no receivable and is left out.
     select
         period_grain,
         period_start_date,
@@ -34,38 +36,26 @@ segment_balances as (
                 period_grain, period_start_date, segment_type, segment_value
         ) as segment_ar_end
     from group_balances
-    where customer_group_id is not null
+    where customer_group_id is not null and group_ar_end > 0
 
 ),
 
 final as (
 
+    -- HHI = sum of squared shares x 10,000 = sum(g^2) / (sum g)^2 x 10,000,
+    -- the squares summed in exact decimal.
     select
         period_grain,
         period_start_date,
         segment_type,
         segment_value,
-        cast(
-            count(
-                case when group_ar_end > 0 then 1 end
-            ) as {{ dbt.type_bigint() }}
-        )
-            as customer_group_count,
-        case
-            when max(segment_ar_end) > 0
-                then max(group_ar_end) / max(segment_ar_end) * 100
-        end as largest_customer_share_pct,
-        case
-            when max(segment_ar_end) > 0
-                then sum(
-                        case
-                            when group_ar_end > 0
-                                then (group_ar_end / segment_ar_end * 100)
-                                    * (group_ar_end / segment_ar_end * 100)
-                            else 0
-                        end
-                    )
-        end as hhi
+        cast(count(*) as {{ dbt.type_bigint() }}) as customer_group_count,
+        {{ ratio('max(group_ar_end)', 'max(segment_ar_end)', 100) }}
+            as largest_customer_share_pct,
+        {{ ratio(
+            'sum(group_ar_end * group_ar_end)',
+            'max(segment_ar_end) * max(segment_ar_end)', 10000
+        ) }} as hhi
     from segment_balances
     group by 1, 2, 3, 4
 

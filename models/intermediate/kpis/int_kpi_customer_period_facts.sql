@@ -16,6 +16,7 @@
     'current_ar_reporting': 'current_ar_end',
     'past_due_kpi_ar_reporting': 'past_due_kpi_ar_end',
     'open_item_count': 'open_item_count_end',
+    'credit_balances_reporting': 'credit_balances_end',
 } %}
 {%- for order in bucket_orders %}
     {%- do bucket_columns.append('bucket_' ~ order ~ '_ar_reporting') %}
@@ -70,6 +71,13 @@ aging as (
                 end
             ) as bucket_{{ order }}_ar_reporting,
         {%- endfor %}
+        -- Over-applied INV/DM (negative balances), reported beside AR (v2).
+        sum(
+            case
+                when open_amount_reporting < 0 then open_amount_reporting
+                else 0
+            end
+        ) as credit_balances_reporting,
         count(*) as open_item_count
     from {{ ref('fct_ar_aging_snapshots') }}
     group by 1, 2, 3, 4
@@ -115,7 +123,10 @@ document_flows as (
         sum(
             case
                 when document_type = 'INV' and has_dispute
-                    then disputed_amount_document * fx_rate_to_reporting
+                    then {{ to_reporting(
+                        'disputed_amount_document',
+                        'fx_rate_to_reporting'
+                    ) }}
                 else 0
             end
         ) as disputed_amount_reporting
@@ -126,17 +137,32 @@ document_flows as (
 
 write_off_flows as (
 
+    -- Write-offs and recoveries (v2): net write-offs = write-offs minus
+    -- recoveries dated in the period.
     select
         cast({{ dbt.date_trunc('month', 'event_date') }} as date)
             as month_start_date,
         balance_events.customer_id,
         balance_events.company_code,
         documents.currency_code,
-        -sum(balance_events.amount_reporting_change) as write_offs_reporting
+        -sum(
+            case
+                when balance_events.event_type = 'write_off'
+                    then balance_events.amount_reporting_change
+                else 0
+            end
+        ) as write_offs_reporting,
+        sum(
+            case
+                when balance_events.event_type = 'recovery'
+                    then balance_events.amount_reporting_change
+                else 0
+            end
+        ) as recoveries_reporting
     from {{ ref('int_ar_balance_events') }} as balance_events
     inner join {{ ref('fct_ar_documents') }} as documents
         on balance_events.document_id = documents.document_id
-    where balance_events.event_type = 'write_off'
+    where balance_events.event_type in ('write_off', 'recovery')
     group by 1, 2, 3, 4
 
 ),
@@ -185,7 +211,7 @@ balance_rows as (
         aging.currency_code,
         {%- for column in [
             'ar_reporting', 'current_ar_reporting', 'past_due_kpi_ar_reporting',
-        ] + bucket_columns + ['open_item_count'] %}
+        ] + bucket_columns + ['credit_balances_reporting', 'open_item_count'] %}
             case
                 when period_dates.is_period_end then aging.{{ column }} else 0
             end as {{ output_names[column] }},
@@ -212,6 +238,7 @@ balance_rows as (
         {%- for order in bucket_orders %}
             0 as bucket_{{ order }}_ar_end,
         {%- endfor %}
+        0 as credit_balances_end,
         0 as open_item_count_end,
         0 as ar_begin,
         unapplied.unapplied_credits_reporting as unapplied_credits_end,
@@ -231,6 +258,7 @@ flow_rows as (
         credit_sales_reporting as credit_sales,
         net_credit_sales_reporting as net_credit_sales,
         0 as write_offs,
+        0 as recoveries,
         invoice_count,
         invoiced_amount_reporting as invoiced_amount,
         disputed_invoice_count,
@@ -249,6 +277,7 @@ flow_rows as (
         0 as credit_sales,
         0 as net_credit_sales,
         write_offs_reporting as write_offs,
+        recoveries_reporting as recoveries,
         0 as invoice_count,
         0 as invoiced_amount,
         0 as disputed_invoice_count,
@@ -267,6 +296,7 @@ flow_rows as (
         0 as credit_sales,
         0 as net_credit_sales,
         0 as write_offs,
+        0 as recoveries,
         0 as invoice_count,
         0 as invoiced_amount,
         0 as disputed_invoice_count,
@@ -304,12 +334,14 @@ combined as (
         {%- for order in bucket_orders %}
             bucket_{{ order }}_ar_end,
         {%- endfor %}
+        credit_balances_end,
         open_item_count_end,
         unapplied_credits_end,
         unapplied_cash_end,
         0 as credit_sales,
         0 as net_credit_sales,
         0 as write_offs,
+        0 as recoveries,
         0 as invoice_count,
         0 as invoiced_amount,
         0 as disputed_invoice_count,
@@ -333,12 +365,14 @@ combined as (
         {%- for order in bucket_orders %}
             0 as bucket_{{ order }}_ar_end,
         {%- endfor %}
+        0 as credit_balances_end,
         0 as open_item_count_end,
         0 as unapplied_credits_end,
         0 as unapplied_cash_end,
         credit_sales,
         net_credit_sales,
         write_offs,
+        recoveries,
         invoice_count,
         invoiced_amount,
         disputed_invoice_count,
@@ -364,12 +398,14 @@ summed as (
         {%- for order in bucket_orders %}
             sum(bucket_{{ order }}_ar_end) as bucket_{{ order }}_ar_end,
         {%- endfor %}
+        sum(credit_balances_end) as credit_balances_end,
         sum(open_item_count_end) as open_item_count_end,
         sum(unapplied_credits_end) as unapplied_credits_end,
         sum(unapplied_cash_end) as unapplied_cash_end,
         sum(credit_sales) as credit_sales,
         sum(net_credit_sales) as net_credit_sales,
         sum(write_offs) as write_offs,
+        sum(recoveries) as recoveries,
         sum(invoice_count) as invoice_count,
         sum(invoiced_amount) as invoiced_amount,
         sum(disputed_invoice_count) as disputed_invoice_count,
@@ -383,17 +419,11 @@ summed as (
 
 final as (
 
-    select
-        summed.*,
-        customer_segments.customer_group_id,
-        {{ customer_segment_columns('customer_segments') }},
-        customer_segments.is_active_account
-    from summed
-    left join {{ ref('int_kpi_customer_period_segments') }} as customer_segments
-        on
-            summed.period_grain = customer_segments.period_grain
-            and summed.period_start_date = customer_segments.period_start_date
-            and summed.customer_id = customer_segments.customer_id
+    {{ with_customer_segments(
+        'summed',
+        ref('int_kpi_customer_period_segments'),
+        ['customer_group_id', 'is_active_account']
+    ) }}
 
 )
 

@@ -22,8 +22,10 @@ customers as (
     select
         customer_id,
         customer_group_id,
-        industry,
-        country_code,
+        -- A blank attribute is a segment of its own (D26), so that every
+        -- segment type partitions the ledger.
+        coalesce(industry, '(none)') as industry,
+        coalesce(country_code, '(none)') as country_code,
         coalesce(region, '(none)') as region,
         coalesce(collector_id, '(none)') as collector_id
     from {{ ref('dim_customers') }}

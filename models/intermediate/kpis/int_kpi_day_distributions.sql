@@ -3,7 +3,7 @@
 -- (int_kpi_day_quantiles):
 --   dispute_resolution   resolved_date - opened_date of disputes resolved
 --                        in the period, per dispute_type (the variant)
---   cash_application_lag application_date - receipt_date of receipt
+--   cash_application_lag application_date - receipt_date of counted receipt
 --                        applications dated in the period (variant 'all')
 -- Segments by the disputed or paid document and its customer.
 
@@ -53,7 +53,8 @@ applications as (
         application_date as event_date,
         days_from_receipt_to_application as elapsed_days
     from {{ ref('fct_cash_applications') }}
-    where source_type = 'receipt'
+    -- An application dated on or after its receipt's reversal never counted.
+    where source_type = 'receipt' and is_counted
 
 ),
 

@@ -5,8 +5,9 @@
     'ar_begin', 'ar_end', 'current_ar_end', 'past_due_kpi_ar_end',
     'bucket_1_ar_end', 'bucket_2_ar_end', 'bucket_3_ar_end',
     'bucket_4_ar_end', 'bucket_5_ar_end', 'bucket_6_ar_end',
-    'open_item_count_end', 'unapplied_credits_end', 'unapplied_cash_end',
-    'credit_sales', 'net_credit_sales', 'write_offs', 'invoice_count',
+    'credit_balances_end', 'open_item_count_end', 'unapplied_credits_end',
+    'unapplied_cash_end', 'credit_sales', 'net_credit_sales', 'write_offs',
+    'recoveries', 'invoice_count',
     'invoiced_amount', 'disputed_invoice_count', 'disputed_amount',
     'csat_score_sum', 'csat_response_count',
 ] %}
@@ -31,11 +32,15 @@ rolled_up as (
     {%- for column in summed %}
         {%- do aggregates.append('sum(' ~ column ~ ') as ' ~ column) %}
     {%- endfor %}
-    {%- do aggregates.append(
-        'count(distinct case when is_active_account then customer_id end)'
-        ~ ' as active_account_count') %}
     {#- sqlfluff's DuckDB dialect cannot parse GROUPING SETS yet. #}
     {{ rollup_to_segments('facts', aggregates) }} -- noqa: PRS, LT05
+
+),
+
+active_accounts as (
+
+    {%- set counted = ['count(distinct customer_id) as active_account_count'] %}
+    {{ rollup_to_segments(ref('int_kpi_active_accounts'), counted) }} -- noqa: PRS, LT05
 
 ),
 
@@ -58,13 +63,21 @@ final as (
                 rolled_up.{{ column }},
             {%- endif %}
         {%- endfor %}
-        cast(rolled_up.active_account_count as {{ dbt.type_bigint() }})
-            as active_account_count
+        cast(
+            coalesce(active_accounts.active_account_count, 0)
+            as {{ dbt.type_bigint() }}
+        ) as active_account_count
     from rolled_up
     inner join periods
         on
             rolled_up.period_grain = periods.period_grain
             and rolled_up.period_start_date = periods.period_start_date
+    left join active_accounts
+        on
+            rolled_up.period_grain = active_accounts.period_grain
+            and rolled_up.period_start_date = active_accounts.period_start_date
+            and rolled_up.segment_type = active_accounts.segment_type
+            and rolled_up.segment_value = active_accounts.segment_value
 
 )
 

@@ -93,56 +93,79 @@ formulas as (
     select
         *,
         ar_end + unapplied_credits_end - unapplied_cash_end as net_ar_end,
+        write_offs - recoveries as net_write_offs,
         case
             when credit_sales > 0
-                then ar_end / credit_sales * days_in_period
+                then {{ ratio('ar_end', 'credit_sales', 'days_in_period') }}
         end as dso_days,
         case
             when credit_sales > 0
-                then current_ar_end / credit_sales * days_in_period
+                then {{ ratio(
+                    'current_ar_end',
+                    'credit_sales',
+                    'days_in_period'
+                ) }}
         end as best_possible_dso_days,
         case
             when credit_sales > 0
-                then (ar_end - current_ar_end) / credit_sales * days_in_period
+                then {{ ratio(
+                    'ar_end - current_ar_end',
+                    'credit_sales',
+                    'days_in_period'
+                ) }}
         end as add_days,
         case
             when ar_begin + credit_sales - current_ar_end <> 0
-                then (ar_begin + credit_sales - ar_end)
-                    / (ar_begin + credit_sales - current_ar_end) * 100
+                then {{ ratio(
+                    'ar_begin + credit_sales - ar_end',
+                    'ar_begin + credit_sales - current_ar_end', 100
+                ) }}
         end as cei_pct,
         case
-            when (ar_begin + ar_end) / 2 > 0
-                then net_credit_sales / ((ar_begin + ar_end) / 2)
+            when ar_begin + ar_end > 0
+                then {{ ratio('net_credit_sales', 'ar_begin + ar_end', 2) }}
         end as ar_turnover,
         case
-            when (ar_begin + ar_end) / 2 > 0
-                then net_credit_sales / ((ar_begin + ar_end) / 2)
-                    * 365 / days_in_period
+            when ar_begin + ar_end > 0
+                then {{ ratio(
+                    'net_credit_sales', '(ar_begin + ar_end) * days_in_period', 730
+                ) }}
         end as ar_turnover_annualised,
         case
-            when ar_end > 0 then past_due_kpi_ar_end / ar_end * 100
+            when ar_end > 0 then {{ ratio(
+                'past_due_kpi_ar_end',
+                'ar_end',
+                100
+            ) }}
         end as pct_past_60,
         {%- for order in range(1, 7) %}
             case
-                when ar_end > 0 then bucket_{{ order }}_ar_end / ar_end * 100
+                when ar_end > 0 then {{ ratio(
+                    'bucket_' ~ order ~ '_ar_end',
+                    'ar_end',
+                    100
+                ) }}
             end as bucket_{{ order }}_share_pct,
         {%- endfor %}
         case
-            when net_credit_sales > 0 then write_offs / net_credit_sales * 100
+            when net_credit_sales > 0
+                then {{ ratio(
+                    'write_offs - recoveries',
+                    'net_credit_sales',
+                    100
+                ) }}
         end as bad_debt_ratio_pct,
         case
             when invoice_count > 0
-                then cast(disputed_invoice_count as {{ type_double() }})
-                    / invoice_count * 100
+                then {{ ratio('disputed_invoice_count', 'invoice_count', 100) }}
         end as dispute_rate_count_pct,
         case
             when invoice_count > 0 and invoiced_amount <> 0
-                then disputed_amount / invoiced_amount * 100
+                then {{ ratio('disputed_amount', 'invoiced_amount', 100) }}
         end as dispute_rate_amount_pct,
         case
             when csat_response_count > 0
-                then cast(csat_score_sum as {{ type_double() }})
-                    / csat_response_count
+                then {{ ratio('csat_score_sum', 'csat_response_count') }}
         end as csat_mean_score
     from joined
 

@@ -8,8 +8,12 @@
 --                         on its receipt's reversal_date: the application is
 --                         undone from that day on
 --   write_off, small_balance, other_adjustment  - adjustments
+--   recovery            + what cash or a credit took below zero while a
+--                         write-off remained to reverse (v2 Recoveries);
+--                         negative when a reversal reopens the write-off
 -- An application dated on or after its receipt's reversal never counted and
--- is left out. Nothing dated after the extract date exists.
+-- is left out. An event takes effect on the later of its own date and the
+-- document's. Nothing dated after the extract date exists.
 {{ config(
     materialized=rpm.restate_materialization(),
     incremental_strategy='restate',
@@ -159,26 +163,179 @@ events as (
 
 ),
 
-final as (
+effective_events as (
 
+    -- An event dated before its document (an application entered against
+    -- an invoice posted later) takes effect on the document's date
+    -- (contract v2).
     select
-        {{ dbt.concat(["events.source_id", "'|'", "events.event_type"]) }}
-            as balance_event_id,
         events.document_id,
         events.source_id,
         events.event_type,
-        events.event_date,
-        documents.document_type,
-        documents.company_code,
-        documents.customer_id,
-        events.amount_document_change,
+        greatest(events.event_date, documents.document_date) as event_date,
         events.amount_document_change
-        * documents.fx_rate_to_reporting as amount_reporting_change
     from events
     inner join documents
         on events.document_id = documents.document_id
     cross join extract_date
-    where events.event_date <= extract_date.extract_date
+    where
+        greatest(events.event_date, documents.document_date)
+        <= extract_date.extract_date
+
+),
+
+written_off_documents as (
+
+    -- Only a document with a write-off can recover anything.
+    select distinct document_id
+    from effective_events
+    where event_type = 'write_off'
+
+),
+
+daily_balances as (
+
+    -- Per written-off document and day: the v1 balance raw(t) and the
+    -- write-offs W(t) to date.
+    select
+        document_id,
+        event_date,
+        sum(sum(amount_document_change)) over (
+            partition by document_id
+            order by event_date
+            rows between unbounded preceding and current row
+        ) as raw_balance_document,
+        sum(
+            sum(
+                case
+                    when event_type = 'write_off' then -amount_document_change
+                    else 0
+                end
+            )
+        ) over (
+            partition by document_id
+            order by event_date
+            rows between unbounded preceding and current row
+        ) as written_off_document
+    from effective_events
+    where document_id in (select document_id from written_off_documents)
+    group by 1, 2
+
+),
+
+recovered as (
+
+    -- Recoveries (v2): recovered(t) = min(W(t), max(0, -raw(t))): cash or a
+    -- credit that arrives after a write-off takes the balance back to zero,
+    -- not below, while written-off amount remains to reverse; a reversal of
+    -- that cash reopens the write-off by itself (recovered falls).
+    select
+        document_id,
+        event_date,
+        least(
+            written_off_document, greatest(0, -raw_balance_document)
+        ) as recovered_document
+    from daily_balances
+
+),
+
+recovery_events as (
+
+    select
+        document_id,
+        {{ dbt.concat([
+            'document_id', "'@'", dbt.cast('event_date', dbt.type_string())
+        ]) }} as source_id,
+        'recovery' as event_type,
+        event_date,
+        recovered_document - coalesce(lag(recovered_document) over (
+            partition by document_id order by event_date
+        ), 0) as amount_document_change
+    from recovered
+
+),
+
+all_events as (
+
+    select * from effective_events
+
+    union all
+
+    select * from recovery_events
+    where amount_document_change <> 0
+
+),
+
+with_documents as (
+
+    select
+        all_events.*,
+        documents.document_type,
+        documents.company_code,
+        documents.customer_id,
+        documents.fx_rate_to_reporting
+    from all_events
+    inner join documents
+        on all_events.document_id = documents.document_id
+
+),
+
+with_balances as (
+
+    -- The running balance is needed only where a rate rounds: in the
+    -- reporting currency (rate 1) every change converts exactly.
+    select
+        *,
+        sum(amount_document_change) over (
+            partition by document_id
+            order by event_date, source_id, event_type
+            rows between unbounded preceding and current row
+        ) as balance_document_after
+    from with_documents
+    where fx_rate_to_reporting <> 1
+
+),
+
+final as (
+
+    -- An event's reporting amount is the change it makes to the document's
+    -- balance converted (rounded to 6 places): the changes of a document
+    -- add up to its converted balance exactly, so a settled document is 0
+    -- in both currencies and AR moves by exactly its events.
+    select
+        {{ dbt.concat(["source_id", "'|'", "event_type"]) }}
+            as balance_event_id,
+        document_id,
+        source_id,
+        event_type,
+        event_date,
+        document_type,
+        company_code,
+        customer_id,
+        amount_document_change,
+        {{ to_reporting('balance_document_after', 'fx_rate_to_reporting') }}
+        - {{ to_reporting(
+            'balance_document_after - amount_document_change',
+            'fx_rate_to_reporting'
+        ) }} as amount_reporting_change
+    from with_balances
+
+    union all
+
+    select
+        {{ dbt.concat(["source_id", "'|'", "event_type"]) }}
+            as balance_event_id,
+        document_id,
+        source_id,
+        event_type,
+        event_date,
+        document_type,
+        company_code,
+        customer_id,
+        amount_document_change,
+        {{ to_money('amount_document_change') }} as amount_reporting_change
+    from with_documents
+    where fx_rate_to_reporting = 1
 
 )
 

@@ -50,13 +50,18 @@ receipts as (
 
 applications as (
 
+    -- An application dated before its target document takes effect on the
+    -- document's date (contract v2), on both sides of the ledger.
     select
-        application_id,
-        source_type,
-        source_id,
-        application_date,
-        applied_amount_document
-    from {{ ref('int_cash_applications_validated') }}
+        applications.application_id,
+        applications.source_type,
+        applications.source_id,
+        applications.applied_amount_document,
+        greatest(applications.application_date, targets.document_date)
+            as application_date
+    from {{ ref('int_cash_applications_validated') }} as applications
+    inner join {{ ref('int_ar_documents_validated') }} as targets
+        on applications.document_id = targets.document_id
     {{ restated_only() }}
 
 ),
@@ -182,27 +187,76 @@ events as (
 
 ),
 
-final as (
+dated_events as (
 
     select
-        {{ dbt.concat(["events.event_source_id", "'|'", "events.event_type"]) }}
-            as unapplied_event_id,
-        -- Receipt and credit memo ids are separate namespaces in an ERP.
+        events.*,
         {{ dbt.concat(["events.balance_kind", "':'", "events.source_id"]) }}
-            as source_key,
-        events.source_id,
-        events.balance_kind,
-        events.event_type,
-        events.event_date,
-        events.customer_id,
-        events.company_code,
-        events.currency_code,
-        events.amount_transaction_change,
-        events.amount_transaction_change
-        * events.fx_rate_to_reporting as amount_reporting_change
+            as source_key
     from events
     cross join extract_date
     where events.event_date <= extract_date.extract_date
+
+),
+
+with_balances as (
+
+    -- The running balance is needed only where a rate rounds: in the
+    -- reporting currency (rate 1) every change converts exactly.
+    select
+        *,
+        sum(amount_transaction_change) over (
+            partition by source_key
+            order by event_date, event_source_id, event_type
+            rows between unbounded preceding and current row
+        ) as balance_transaction_after
+    from dated_events
+    where fx_rate_to_reporting <> 1
+
+),
+
+final as (
+
+    -- An event's reporting amount is the change it makes to the receipt's
+    -- or credit memo's unapplied balance converted (rounded to 6 places),
+    -- so the changes add up to the converted balance exactly.
+    select
+        {{ dbt.concat(["event_source_id", "'|'", "event_type"]) }}
+            as unapplied_event_id,
+        -- Receipt and credit memo ids are separate namespaces in an ERP.
+        source_key,
+        source_id,
+        balance_kind,
+        event_type,
+        event_date,
+        customer_id,
+        company_code,
+        currency_code,
+        amount_transaction_change,
+        {{ to_reporting('balance_transaction_after', 'fx_rate_to_reporting') }}
+        - {{ to_reporting(
+            'balance_transaction_after - amount_transaction_change',
+            'fx_rate_to_reporting'
+        ) }} as amount_reporting_change
+    from with_balances
+
+    union all
+
+    select
+        {{ dbt.concat(["event_source_id", "'|'", "event_type"]) }}
+            as unapplied_event_id,
+        source_key,
+        source_id,
+        balance_kind,
+        event_type,
+        event_date,
+        customer_id,
+        company_code,
+        currency_code,
+        amount_transaction_change,
+        {{ to_money('amount_transaction_change') }} as amount_reporting_change
+    from dated_events
+    where fx_rate_to_reporting = 1
 
 )
 

@@ -63,8 +63,10 @@ ledger_history as (
 
     select
         month_start_date,
-        sum(window_settled_amount_signed_days_late)
-        / nullif(sum(window_settled_amount), 0) as ledger_days_late
+        {{ ratio(
+            'sum(window_settled_amount_signed_days_late)',
+            'nullif(sum(window_settled_amount), 0)'
+        ) }} as ledger_days_late
     from customer_history
     group by 1
 
@@ -151,11 +153,11 @@ promises as (
         promises.document_id,
         promises.created_date,
         promises.promised_date,
-        promises.promised_amount * case
-            when promises.promise_currency_code = '{{ reporting_currency }}'
-                then 1.0
-            else rates.rate_to_reporting
-        end as promised_amount_reporting
+        {{ to_reporting(
+            'promises.promised_amount',
+            "case when promises.promise_currency_code = '" ~ reporting_currency
+            ~ "' then " ~ to_rate(1) ~ " else rates.rate_to_reporting end"
+        ) }} as promised_amount_reporting
     from {{ ref('fct_promises_to_pay') }} as promises
     left join {{ ref('int_fx_rates_resolved') }} as rates
         on
@@ -236,8 +238,10 @@ estimated as (
         open_disputes.dispute_resolution_days,
         customer_history.window_settled_amount > 0 as has_customer_history,
         coalesce(
-            customer_history.window_settled_amount_signed_days_late
-            / nullif(customer_history.window_settled_amount, 0),
+            {{ ratio(
+                'customer_history.window_settled_amount_signed_days_late',
+                'nullif(customer_history.window_settled_amount, 0)'
+            ) }},
             ledger_history.ledger_days_late,
             0
         ) as history_days_late,

@@ -1,6 +1,7 @@
 -- When each INV/DM holds its account on credit hold (collection rule 3,
 -- kpi_definitions.md): the days on which it is credit_hold_days_past_due
--- (45) or more days past due and open at the end of the day. One row per
+-- (45) or more days past due and owes a positive balance at the end of the
+-- day (an over-applied document holds nothing, v2). One row per
 -- document and interval [hold_start_date, hold_end_date) (end exclusive;
 -- the day after the extract date when still holding). A payment reversed
 -- later reopens the document, so a document can hold more than once.
@@ -72,7 +73,8 @@ final as (
     inner join balances on documents.document_id = balances.document_id
     cross join extract_date
     where
-        balances.balance_document <> 0
+        -- An over-applied document owes nothing and holds nothing (v2).
+        balances.balance_document > 0
         and documents.hold_from_date <= extract_date.extract_date
         and documents.hold_from_date < coalesce(
             balances.balance_until_date,

@@ -47,8 +47,10 @@ disputes as (
         disputes.opened_date,
         disputes.resolved_date,
         slas.sla_days,
-        coalesce(disputes.disputed_amount_document, 0)
-        * documents.fx_rate_to_reporting as disputed_amount_reporting
+        {{ to_reporting(
+            'coalesce(disputes.disputed_amount_document, 0)',
+            'documents.fx_rate_to_reporting'
+        ) }} as disputed_amount_reporting
     from {{ ref('int_disputes_validated') }} as disputes
     inner join {{ ref('fct_ar_documents') }} as documents
         on disputes.document_id = documents.document_id
@@ -134,20 +136,23 @@ open_at_end as (
         periods.period_start_date,
         periods.period_end_date,
         -- A document's AR counts once per type, and once across types,
-        -- however many disputes it has open.
-        count(*) over (
+        -- however many disputes it has open: on its first open dispute
+        -- (exact money: no share of a balance per dispute).
+        row_number() over (
             partition by
                 periods.period_grain,
                 periods.period_start_date,
                 disputes.document_id,
                 disputes.dispute_type
-        ) as open_disputes_of_type_on_document,
-        count(*) over (
+            order by disputes.dispute_id
+        ) = 1 as is_first_open_of_type_on_document,
+        row_number() over (
             partition by
                 periods.period_grain,
                 periods.period_start_date,
                 disputes.document_id
-        ) as open_disputes_on_document
+            order by disputes.dispute_id
+        ) = 1 as is_first_open_on_document
     from periods
     inner join disputes
         on
@@ -185,12 +190,16 @@ stocks as (
         sum(open_at_end.disputed_amount_reporting)
             as open_end_disputed_amount,
         sum(
-            open_document_balances.open_amount_reporting
-            / open_at_end.open_disputes_of_type_on_document
+            case
+                when open_at_end.is_first_open_of_type_on_document
+                    then open_document_balances.open_amount_reporting
+            end
         ) as open_end_disputed_document_ar,
         sum(
-            open_document_balances.open_amount_reporting
-            / open_at_end.open_disputes_on_document
+            case
+                when open_at_end.is_first_open_on_document
+                    then open_document_balances.open_amount_reporting
+            end
         ) as open_end_any_dispute_document_ar
     from open_at_end
     left join open_document_balances

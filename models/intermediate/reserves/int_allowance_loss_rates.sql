@@ -56,7 +56,9 @@ snapshots as (
         aging_bucket_order,
         open_amount_reporting
     from {{ ref('fct_ar_aging_snapshots') }}
-    where is_month_end
+    -- Only positive balances are exposed to loss (v2): an over-applied
+    -- document owes nothing.
+    where is_month_end and open_amount_reporting > 0
 
 ),
 
@@ -160,7 +162,10 @@ final as (
         coalesce(losses.loss_amount, 0) as loss_amount,
         case
             when exposures.exposure_amount > 0
-                then coalesce(losses.loss_amount, 0) / exposures.exposure_amount
+                then {{ ratio(
+                    'coalesce(losses.loss_amount, 0)',
+                    'exposures.exposure_amount'
+                ) }}
         end as loss_rate
     from period_ends
     cross join {{ ref('aging_buckets') }} as buckets

@@ -1,3 +1,4 @@
 {{ config(materialized='view') }}
--- Rows of int_adjustments_checked that passed every check.
-{{ validated_rows(ref('int_adjustments_checked')) }}
+-- Rows of int_adjustments_checked that passed every check, as of the extract
+-- date.
+{{ validated_rows(ref('int_adjustments_checked'), dated_by='adjustment_date') }}

@@ -1,3 +1,4 @@
 {{ config(materialized='view') }}
--- Rows of int_ar_documents_checked that passed every check.
-{{ validated_rows(ref('int_ar_documents_checked')) }}
+-- Rows of int_ar_documents_checked that passed every check, as of the extract
+-- date.
+{{ validated_rows(ref('int_ar_documents_checked'), dated_by='document_date') }}

@@ -1,3 +1,7 @@
 {{ config(materialized='view') }}
--- Rows of int_cash_applications_checked that passed every check.
-{{ validated_rows(ref('int_cash_applications_checked')) }}
+-- Rows of int_cash_applications_checked that passed every check, as of the
+-- extract date.
+{{ validated_rows(
+    ref('int_cash_applications_checked'),
+    dated_by='application_date'
+) }}

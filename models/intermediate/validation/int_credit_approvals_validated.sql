@@ -1,3 +1,7 @@
 {{ config(materialized='view') }}
--- Rows of int_credit_approvals_checked that passed every check.
-{{ validated_rows(ref('int_credit_approvals_checked')) }}
+-- Rows of int_credit_approvals_checked that passed every check, as of the
+-- extract date.
+{{ validated_rows(
+    ref('int_credit_approvals_checked'),
+    dated_by='cast(approved_at as date)'
+) }}

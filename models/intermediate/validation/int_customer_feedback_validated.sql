@@ -1,3 +1,7 @@
 {{ config(materialized='view') }}
--- Rows of int_customer_feedback_checked that passed every check.
-{{ validated_rows(ref('int_customer_feedback_checked')) }}
+-- Rows of int_customer_feedback_checked that passed every check, as of the
+-- extract date.
+{{ validated_rows(
+    ref('int_customer_feedback_checked'),
+    dated_by='response_date'
+) }}

@@ -1,3 +1,7 @@
 {{ config(materialized='view') }}
--- Rows of int_promises_to_pay_checked that passed every check.
-{{ validated_rows(ref('int_promises_to_pay_checked')) }}
+-- Rows of int_promises_to_pay_checked that passed every check, as of the
+-- extract date.
+{{ validated_rows(
+    ref('int_promises_to_pay_checked'),
+    dated_by='created_date'
+) }}

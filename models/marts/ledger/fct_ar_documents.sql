@@ -4,7 +4,7 @@
 -- balance then, when it was settled and how late, and its disputes.
 -- Invoice and debit-memo components come from int_ar_balance_events, so
 --   amount - cash_applied - credit_memo_applied - discount - written_off
---   - other_adjusted + reversed = open_amount   (tested)
+--   - other_adjusted + reversed + recovered = open_amount   (tested)
 -- For a credit memo, open_amount = amount (negative) + credit_applied.
 {{ config(
     materialized=rpm.restate_materialization(),
@@ -31,7 +31,8 @@ documents as (
         reference_document_id,
         po_number,
         fx_rate_to_reporting,
-        fx_quote_date
+        fx_quote_date,
+        is_due_before_document_date
     from {{ ref('int_ar_documents_validated') }}
     {{ restated_only() }}
 
@@ -43,7 +44,8 @@ balance_events as (
         document_id,
         event_type,
         event_date,
-        amount_document_change
+        amount_document_change,
+        amount_reporting_change
     from {{ ref('int_ar_balance_events') }}
     {{ restated_only() }}
 
@@ -61,8 +63,19 @@ applications as (
 
 ),
 
-disputes as (
+lines as (
 
+    select
+        document_id,
+        sum(line_amount_document)
+        + sum(coalesce(tax_amount_document, 0)) as lines_total_document
+    from {{ ref('int_ar_document_lines_validated') }}
+    {{ restated_only() }}
+    group by 1
+
+),
+
+disputes as (
     select
         document_id,
         is_open,
@@ -104,7 +117,16 @@ receivable_components as (
                 else 0
             end
         ) as other_adjusted_document,
+        -- Signed: a reversal of the cash that recovered a write-off reopens
+        -- it (v2).
+        sum(
+            case
+                when event_type = 'recovery' then amount_document_change
+                else 0
+            end
+        ) as recovered_document,
         sum(amount_document_change) as open_amount_document,
+        sum(amount_reporting_change) as open_amount_reporting,
         max(event_date) as last_event_date
     from balance_events
     group by 1
@@ -154,6 +176,8 @@ joined as (
             as other_adjusted_document,
         coalesce(receivable_components.reversed_document, 0)
             as reversed_document,
+        coalesce(receivable_components.recovered_document, 0)
+            as recovered_document,
         coalesce(credit_memo_components.credit_applied_document, 0)
             as credit_applied_document,
         case
@@ -164,6 +188,28 @@ joined as (
                     )
             else coalesce(receivable_components.open_amount_document, 0)
         end as open_amount_document,
+        -- AR is the sum of balance events each converted on its own, so a
+        -- document's open amount in reporting currency is too: documents
+        -- add up to AR exactly.
+        case
+            when documents.document_type = 'CM'
+                then {{ to_reporting(
+                    'documents.amount_document + coalesce('
+                    ~ 'credit_memo_components.credit_applied_document, 0)',
+                    'documents.fx_rate_to_reporting'
+                ) }}
+            else coalesce(
+                    receivable_components.open_amount_reporting,
+                    {{ to_money(0) }}
+                )
+        end as open_amount_reporting,
+        -- Suspicious, not invalid (contract v2): lines that do not add up
+        -- to the amount are flagged; the amount is what the customer owes.
+        coalesce(
+            abs(documents.amount_document - lines.lines_total_document)
+            > {{ var('line_amount_tolerance') }},
+            false
+        ) as is_lines_mismatch,
         coalesce(
             receivable_components.last_event_date,
             credit_memo_components.last_event_date
@@ -180,6 +226,8 @@ joined as (
         on documents.document_id = credit_memo_components.document_id
     left join dispute_summary
         on documents.document_id = dispute_summary.document_id
+    left join lines
+        on documents.document_id = lines.document_id
     where documents.document_date <= extract_date.extract_date
 
 ),
@@ -210,6 +258,7 @@ final as (
         cast(other_adjusted_document as decimal(18, 4))
             as other_adjusted_document,
         cast(reversed_document as decimal(18, 4)) as reversed_document,
+        cast(recovered_document as decimal(18, 4)) as recovered_document,
         cast(credit_applied_document as decimal(18, 4))
             as credit_applied_document,
         cast(open_amount_document as decimal(18, 4)) as open_amount_document,
@@ -220,8 +269,13 @@ final as (
         document_type <> 'CM' and open_amount_document < 0 as is_over_applied,
         dispute_count > 0 as has_dispute,
         open_dispute_count > 0 as has_open_dispute,
-        amount_document * fx_rate_to_reporting as amount_reporting,
-        open_amount_document * fx_rate_to_reporting as open_amount_reporting,
+        {{ to_reporting(
+            'amount_document',
+            'fx_rate_to_reporting'
+        ) }} as amount_reporting,
+        open_amount_reporting,
+        is_due_before_document_date,
+        is_lines_mismatch,
         -- Settled: an invoice or debit memo whose balance is zero at the
         -- extract date, on the date of its last balance event.
         case

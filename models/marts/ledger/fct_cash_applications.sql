@@ -33,6 +33,7 @@ documents as (
         customer_id,
         company_code,
         currency_code,
+        document_date,
         fx_rate_to_reporting
     from {{ ref('int_ar_documents_validated') }}
 
@@ -96,10 +97,16 @@ final as (
         applications.reversal_date is null
         or applications.application_date
         < applications.reversal_date as is_counted,
-        applications.applied_amount_document
-        * documents.fx_rate_to_reporting as applied_amount_reporting,
-        applications.discount_amount_document
-        * documents.fx_rate_to_reporting as discount_amount_reporting,
+        {{ to_reporting(
+            'applications.applied_amount_document', 'documents.fx_rate_to_reporting'
+        ) }} as applied_amount_reporting,
+        {{ to_reporting(
+            'applications.discount_amount_document', 'documents.fx_rate_to_reporting'
+        ) }} as discount_amount_reporting,
+        -- Flag (contract v2): dated before its target document; it takes
+        -- effect on the document's date (int_ar_balance_events).
+        applications.application_date
+        < documents.document_date as is_dated_before_document,
         case
             when applications.source_type = 'receipt'
                 then {{ days_between(

@@ -84,10 +84,15 @@ final as (
             as decimal(18, 4)
         ) as unapplied_amount_receipt,
         receipts.customer_id is null as is_unidentified,
-        receipts.amount_receipt * receipts.fx_rate_to_reporting
+        {{ to_reporting(
+            'receipts.amount_receipt',
+            'receipts.fx_rate_to_reporting'
+        ) }}
             as amount_reporting,
-        coalesce(per_receipt.unapplied_amount_receipt, 0)
-        * receipts.fx_rate_to_reporting as unapplied_amount_reporting
+        {{ to_reporting(
+            'coalesce(per_receipt.unapplied_amount_receipt, 0)',
+            'receipts.fx_rate_to_reporting'
+        ) }} as unapplied_amount_reporting
     from receipts
     cross join extract_date
     left join per_receipt

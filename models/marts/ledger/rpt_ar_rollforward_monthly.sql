@@ -2,11 +2,13 @@
 -- the AR roll-forward in reporting currency. Movements come from the balance
 -- events, AR begin and end from the aging snapshots, so the identity
 --   ar_begin + credit_sales - cash_applied - credit_memo_applied - discounts
---   - write_offs - other_adjustments + reversals = ar_end
+--   - write_offs - other_adjustments + reversals + recoveries = ar_end
+-- (recoveries are signed: a reversal of the cash that recovered a write-off
+-- reopens it, v2).
 -- is a real check of two computations (tested to the cent).
 {%- set movement_columns = [
     'credit_sales', 'cash_applied', 'credit_memo_applied', 'discounts',
-    'write_offs', 'other_adjustments', 'reversals',
+    'write_offs', 'other_adjustments', 'reversals', 'recoveries',
 ] %}
 
 with
@@ -77,7 +79,14 @@ movements as (
                     then abs(balance_events.amount_reporting_change)
                 else 0
             end
-        ) as other_adjustments_reporting
+        ) as other_adjustments_reporting,
+        sum(
+            case
+                when balance_events.event_type = 'recovery'
+                    then balance_events.amount_reporting_change
+                else 0
+            end
+        ) as recoveries_reporting
     from balance_events
     inner join periods
         on

@@ -108,8 +108,8 @@ final as (
         unapplied_cash_reporting,
         ar_reporting + unapplied_credits_reporting
         - unapplied_cash_reporting as net_ar_reporting,
-        cast(gl_balance as {{ type_double() }}) as gl_balance_reporting,
-        cast(gl_balance as {{ type_double() }}) - (
+        {{ to_money("gl_balance") }} as gl_balance_reporting,
+        {{ to_money("gl_balance") }} - (
             ar_reporting
             + unapplied_credits_reporting
             - unapplied_cash_reporting
@@ -117,7 +117,7 @@ final as (
         case
             when gl_balance is null then 'no_gl_balance'
             when abs(
-                    cast(gl_balance as {{ type_double() }}) - (
+                    {{ to_money("gl_balance") }} - (
                         ar_reporting + unapplied_credits_reporting
                         - unapplied_cash_reporting
                     )

@@ -4,6 +4,8 @@
 --   days_late          amount-weighted days late of INV/DM settled in the
 --                      window (early counts 0), / 60, capped at 1
 --   past_60_share      AR more than 60 days past due / AR at the month end
+--                      (positive balances only: an over-applied document
+--                      counts as zero, v2)
 --   broken_promises    promises broken with their window ending in the
 --                      window, / 3, capped at 1
 --   disputes           disputes opened in the window, / 3, capped at 1
@@ -67,6 +69,9 @@ positions as (
             end
         ) as past_60_ar_reporting
     from {{ ref('fct_ar_aging_snapshots') }}
+    -- The exposure: an over-applied document owes nothing and counts as
+    -- zero (v2), it does not offset what other documents owe.
+    where open_amount_reporting > 0
     group by 1, 2
 
 ),
@@ -141,7 +146,10 @@ limits as (
     select
         customers.customer_id,
         month_end_rates.month_end_date,
-        customers.credit_limit_amount * rates.rate_to_reporting
+        {{ to_reporting(
+            'customers.credit_limit_amount',
+            'rates.rate_to_reporting'
+        ) }}
             as credit_limit_reporting
     from {{ ref('dim_customers') }} as customers
     inner join month_end_rates
@@ -177,19 +185,24 @@ components as (
         coalesce(positions.ar_reporting, 0) as ar_reporting,
         case
             when trailing_sums.window_settled_amount > 0
-                then
-                    trailing_sums.window_settled_amount_days_late
-                    / trailing_sums.window_settled_amount
+                then {{ ratio(
+                    'trailing_sums.window_settled_amount_days_late',
+                    'trailing_sums.window_settled_amount'
+                ) }}
         end as weighted_days_late,
         case
             when positions.ar_reporting > 0
-                then positions.past_60_ar_reporting / positions.ar_reporting
+                then {{ ratio(
+                    'positions.past_60_ar_reporting',
+                    'positions.ar_reporting'
+                ) }}
         end as past_60_share,
         case
             when limits.credit_limit_reporting > 0
-                then
-                    coalesce(positions.ar_reporting, 0)
-                    / limits.credit_limit_reporting
+                then {{ ratio(
+                    'coalesce(positions.ar_reporting, 0)',
+                    'limits.credit_limit_reporting'
+                ) }}
         end as credit_utilisation
     from trailing_sums
     left join positions

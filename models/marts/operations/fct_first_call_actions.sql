@@ -1,9 +1,10 @@
 -- Collection rule 2, first call at first_call_days_past_due (5) days past due
--- (kpi_definitions.md): one action per account and day on which at least
--- one of its INV/DM, still open at the end of that day, is exactly 5 days
--- past due. Carried out if an outbound call to the account is logged from
--- that day through the first_call_business_days-th (2nd) business day after
--- it (business days: Monday to Friday minus the seed holidays). An action
+-- (kpi_definitions.md): one action per account and day on which at least one of
+-- its INV/DM, owing a positive balance at the end of that day, is exactly 5
+-- days past due (or was issued already 5 or more days past due: then on its
+-- document date, v2). Carried out if an outbound call to the account is logged
+-- from that day through the first_call_business_days-th (2nd) business day
+-- after it (business days: Monday to Friday minus the seed holidays). An action
 -- whose deadline is after the extract date is not yet due.
 
 with
@@ -13,8 +14,12 @@ documents as (
     select
         document_id,
         customer_id,
-        {{ add_days('due_date', var('first_call_days_past_due')) }}
-            as trigger_date
+        -- A document issued already first_call_days_past_due or more days
+        -- past its due date triggers on its document date (v2).
+        greatest(
+            {{ add_days('due_date', var('first_call_days_past_due')) }},
+            document_date
+        ) as trigger_date
     from {{ ref('fct_ar_documents') }}
     where document_type in ('INV', 'DM')
 
@@ -51,7 +56,8 @@ open_on_trigger_date as (
     cross join extract_date
     where documents.trigger_date <= extract_date.extract_date
     group by 1, 2, 3
-    having sum(balance_events.amount_document_change) <> 0
+    -- An over-applied document owes nothing and never triggers (v2).
+    having sum(balance_events.amount_document_change) > 0
 
 ),
 

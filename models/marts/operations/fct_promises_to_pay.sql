@@ -17,7 +17,7 @@ allocations as (
 
     select
         promise_id,
-        sum(allocated_promise_amount) as received_amount,
+        {{ to_money("sum(allocated_promise_amount)") }} as received_amount,
         count(*) as allocated_receipt_count
     from {{ ref('int_promise_allocations') }}
     group by 1
@@ -46,7 +46,7 @@ final as (
         promises.promised_amount,
         cast(coalesce(allocations.allocated_receipt_count, 0) as integer)
             as allocated_receipt_count,
-        coalesce(allocations.received_amount, 0) as received_amount,
+        coalesce(allocations.received_amount, {{ to_money(0) }}) as received_amount,
         case
             when
                 coalesce(allocations.received_amount, 0)

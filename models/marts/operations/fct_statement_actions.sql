@@ -18,6 +18,9 @@ open_items as (
     from {{ ref('fct_ar_aging_snapshots') }}
     where is_month_end
     group by 1, 2
+    -- An over-applied document owes nothing and triggers no statement
+    -- (v2); an account with one that owes still gets one.
+    having max(open_amount_reporting) > 0
 
 ),
 

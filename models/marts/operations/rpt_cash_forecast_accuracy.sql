@@ -5,7 +5,8 @@
 --   project  the forecast of int_cash_forecast_documents made at the
 --            previous month end (back-tested: only data known then)
 --   treasury the latest forecast in cash_forecasts made before the month
---            starts, per company (the ledger's: the sum of the companies')
+--            starts, per company (the ledger's: the sum of the companies',
+--            compared with the cash of the companies forecast)
 -- One row per source, segment (ledger / company) and month that has ended
 -- by the extract date.
 
@@ -194,7 +195,18 @@ segments as (
         count(forecast_amount_reporting) as companies_forecast,
         max(forecast_made_on_date) as forecast_made_on_date,
         sum(forecast_amount_reporting) as forecast_amount_reporting,
-        sum(actual_cash_received_reporting) as actual_cash_received_reporting
+        -- Like with like: the cash of the companies this source forecast
+        -- (all companies' when it forecast none, and accuracy is NULL).
+        case
+            when count(forecast_amount_reporting) > 0
+                then sum(
+                        case
+                            when forecast_amount_reporting is not null
+                                then actual_cash_received_reporting
+                        end
+                    )
+            else sum(actual_cash_received_reporting)
+        end as actual_cash_received_reporting
     from by_company
     group by 1, 2, 3
 
@@ -221,11 +233,10 @@ final as (
         case
             when actual_cash_received_reporting > 0
                 then
-                    1 - abs(
-                        forecast_amount_reporting
-                        - actual_cash_received_reporting
-                    )
-                    / actual_cash_received_reporting
+                    1 - {{ ratio(
+                        'abs(forecast_amount_reporting - actual_cash_received_reporting)',
+                        'actual_cash_received_reporting'
+                    ) }}
         end as forecast_accuracy
     from segments
 

@@ -138,9 +138,10 @@ final as (
         segment_ar.ar_end,
         case
             when segment_ar.ar_end > 0
-                then
-                    coalesce(with_all_types.ar_under_dispute, 0)
-                    / segment_ar.ar_end * 100
+                then {{ ratio(
+                    'coalesce(with_all_types.ar_under_dispute, 0)',
+                    'segment_ar.ar_end', 100
+                ) }}
         end as ar_under_dispute_pct,
         quantiles.median_days as resolution_median_days,
         quantiles.p90_days as resolution_p90_days,

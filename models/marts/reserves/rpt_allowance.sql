@@ -30,8 +30,8 @@ ledger_months as (
 
     select
         period_start_date as month_start_date,
-        write_offs,
-        net_credit_sales
+        net_credit_sales,
+        write_offs - recoveries as net_write_offs
     from facts
     where period_grain = 'month' and segment_type = 'ledger'
 
@@ -39,12 +39,13 @@ ledger_months as (
 
 simple_rates as (
 
-    -- Ledger-wide bad debt ratio over the lookback: write-offs / net credit
-    -- sales of the loss_lookback_months months up to the period's month.
+    -- Ledger-wide bad debt ratio over the lookback, a ratio of sums (v2):
+    -- net write-offs / net credit sales of the loss_lookback_months months
+    -- up to the period's month.
     select
         periods.period_grain,
         periods.period_start_date,
-        sum(ledger_months.write_offs) as lookback_write_offs,
+        sum(ledger_months.net_write_offs) as lookback_write_offs,
         sum(ledger_months.net_credit_sales) as lookback_net_credit_sales
     from periods
     inner join ledger_months
@@ -84,6 +85,7 @@ combined as (
         facts.segment_type,
         facts.segment_value,
         facts.ar_end,
+        facts.credit_balances_end,
         simple_rates.lookback_write_offs,
         simple_rates.lookback_net_credit_sales,
         case
@@ -91,8 +93,10 @@ combined as (
         end as allowance_amount,
         case
             when simple_rates.lookback_net_credit_sales > 0
-                then simple_rates.lookback_write_offs
-                    / simple_rates.lookback_net_credit_sales
+                then {{ ratio(
+                    'simple_rates.lookback_write_offs',
+                    'simple_rates.lookback_net_credit_sales'
+                ) }}
         end as lookback_bad_debt_ratio
     from facts
     inner join matrix
@@ -112,7 +116,12 @@ with_previous as (
 
     select
         *,
-        lookback_bad_debt_ratio * ar_end as simple_method_allowance_amount,
+        -- Only positive balances carry an allowance (v2): AR without the
+        -- over-applied documents' credit balances.
+        {{ to_money(
+            "lookback_bad_debt_ratio * (ar_end - credit_balances_end)"
+        ) }}
+            as simple_method_allowance_amount,
         lag(allowance_amount) over (
             partition by period_grain, segment_type, segment_value
             order by period_start_date
@@ -143,7 +152,7 @@ final as (
         ar_end,
         allowance_amount,
         case
-            when ar_end > 0 then allowance_amount / ar_end * 100
+            when ar_end > 0 then {{ ratio('allowance_amount', 'ar_end', 100) }}
         end as allowance_coverage_pct,
         lookback_write_offs,
         lookback_net_credit_sales,
@@ -153,25 +162,33 @@ final as (
         previous_ar_end,
         case
             when previous_allowance_amount > 0
-                then (allowance_amount / previous_allowance_amount - 1) * 100
+                then {{ ratio(
+                    'allowance_amount - previous_allowance_amount',
+                    'previous_allowance_amount',
+                    100
+                ) }}
         end as allowance_change_pct,
         case
             when previous_ar_end > 0
-                then (ar_end / previous_ar_end - 1) * 100
+                then {{ ratio(
+                    'ar_end - previous_ar_end',
+                    'previous_ar_end',
+                    100
+                ) }}
         end as ar_change_pct,
         coalesce(
             previous_allowance_amount > 0
             and previous_ar_end > 0
-            and abs(allowance_amount / previous_allowance_amount - 1) * 100
-            < {{ var('allowance_flat_change_pct') }}
-            and (ar_end / previous_ar_end - 1) * 100
-            > {{ var('allowance_ar_growth_pct') }},
+            and abs(allowance_amount - previous_allowance_amount) * 100
+            < {{ var('allowance_flat_change_pct') }} * previous_allowance_amount
+            and (ar_end - previous_ar_end) * 100
+            > {{ var('allowance_ar_growth_pct') }} * previous_ar_end,
             false
         ) as is_likely_under_reserved,
         coalesce(
             previous_allowance_amount > 0
-            and abs(allowance_amount / previous_allowance_amount - 1) * 100
-            > {{ var('allowance_swing_pct') }},
+            and abs(allowance_amount - previous_allowance_amount) * 100
+            > {{ var('allowance_swing_pct') }} * previous_allowance_amount,
             false
         ) as is_likely_managed_to_earnings
     from with_previous

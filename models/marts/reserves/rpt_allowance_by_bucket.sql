@@ -1,5 +1,6 @@
 -- The provision matrix applied: one row per period, segment and aging
--- bucket with the AR in the bucket at the period end, the ledger-wide loss
+-- bucket with the positive AR in the bucket at the period end (v2: an
+-- over-applied document carries no allowance), the ledger-wide loss
 -- rate of the bucket at that date (int_allowance_loss_rates) and the
 -- allowance it requires: AR in bucket * loss rate
 -- * (1 + forward_looking_adjustment).
@@ -18,20 +19,40 @@ loss_rates as (
 
 ),
 
+positive_balances as (
+
+    {%- set summed = ['sum(positive_ar_in_bucket) as ar_in_bucket'] %}
+    {#- sqlfluff's DuckDB dialect cannot parse GROUPING SETS yet. #}
+    {%- set bucket_balances = ref('int_allowance_bucket_balances') %}
+    {{ rollup_to_segments(bucket_balances, summed, ['aging_bucket_order']) }} -- noqa: PRS, LT05
+
+),
+
 bucket_balances as (
 
+    -- Every period, segment and bucket; AR in the bucket is the positive
+    -- balances only (v2), 0 where there are none.
     {%- for order in range(1, 7) %}
         select
-            period_grain,
-            period_start_date,
-            period_end_date,
-            is_partial_period,
-            is_closed,
-            segment_type,
-            segment_value,
+            facts.period_grain,
+            facts.period_start_date,
+            facts.period_end_date,
+            facts.is_partial_period,
+            facts.is_closed,
+            facts.segment_type,
+            facts.segment_value,
             {{ order }} as aging_bucket_order,
-            bucket_{{ order }}_ar_end as ar_in_bucket
+            coalesce(positive_balances.ar_in_bucket, {{ to_money(0) }})
+                as ar_in_bucket
         from facts
+        left join positive_balances
+            on
+                facts.period_grain = positive_balances.period_grain
+                and facts.period_start_date
+                = positive_balances.period_start_date
+                and facts.segment_type = positive_balances.segment_type
+                and facts.segment_value = positive_balances.segment_value
+                and positive_balances.aging_bucket_order = {{ order }}
         {%- if not loop.last %}
 
             union all
@@ -67,8 +88,10 @@ final as (
         loss_rates.loss_rate,
         cast({{ var('forward_looking_adjustment') }} as {{ type_double() }})
             as forward_looking_adjustment,
-        bucket_balances.ar_in_bucket * loss_rates.loss_rate
-        * (1 + {{ var('forward_looking_adjustment') }}) as allowance_amount
+        {{ to_money(
+            "bucket_balances.ar_in_bucket * loss_rates.loss_rate * (1 + "
+            ~ var('forward_looking_adjustment') ~ ")"
+        ) }} as allowance_amount
     from bucket_balances
     -- Buckets the seed does not define (fewer than six) are dropped here.
     inner join loss_rates

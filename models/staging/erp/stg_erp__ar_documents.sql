@@ -40,7 +40,10 @@ renamed as (
         reference_document_id,
         po_number,
         source_updated_at,
-        _raw_row_id
+        _raw_row_id,
+        -- Suspicious, not invalid (contract v2): an invoice entered after it
+        -- fell due. Staged, aged by its due date, flagged.
+        due_date < document_date as is_due_before_document_date
     from base
 
 )

@@ -31,7 +31,12 @@ renamed as (
         status as receipt_status,
         reversal_date,
         _raw_row_id,
-        status = 'reversed' as is_reversed
+        -- Contract v2: a reversal_date reverses the receipt from that date
+        -- whatever its status says (a reversed status without one is
+        -- quarantined in base_erp__cash_receipts).
+        reversal_date is not null as is_reversed,
+        -- Suspicious, not invalid: cash no customer is known for yet.
+        customer_id is null as is_without_customer
     from base
 
 )

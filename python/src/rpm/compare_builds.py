@@ -2,10 +2,10 @@
 
 Compares every table of the staging, intermediate, quarantine and marts
 schemas (views are computed from tables; the audit schema and snapshots record
-runs, not the ledger) row by row in sorted order: decimals, dates and text
-exactly, doubles within 1e-6 (relative above 1) (a sum of the same amounts in another
-order can differ in the last bits). Used to prove that an incremental build equals a
-full refresh of the same extract.
+runs, not the ledger) row by row in sorted order, every cell exactly: money is
+exact decimal and every double is computed from exact sums (kpi_definitions.md
+v2), so the same extract gives the same value, bit for bit. Used to prove that
+an incremental build equals a full refresh of the same extract.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ RUN_STATE = (
     "marts.rpt_kpi_restatements",
     "marts.rpt_kpi_restatement_causes",
 )
-TOLERANCE = 1e-6
 
 
 def table_differences(left: Path, right: Path) -> dict[str, str]:
@@ -63,19 +62,9 @@ def table_differences(left: Path, right: Path) -> dict[str, str]:
         if other != columns:
             differences[name] = "columns differ"
             continue
-        # Pair the rows in sorted order, then compare them cell by cell:
-        # doubles within 1e-6 (relative above 1), everything else exactly.
-        cells = " and ".join(
-            f'(abs(l."{c}" - r."{c}") <= {TOLERANCE} * greatest(1, abs(l."{c}")) '
-            f'or (l."{c}" is null and r."{c}" is null))'
-            if t == "DOUBLE"
-            else f'l."{c}" is not distinct from r."{c}"'
-            for c, t in columns
-        )
-        order = ", ".join(
-            [f'"{c}"' for c, t in columns if t != "DOUBLE"]
-            + [f'round("{c}", 6)' for c, t in columns if t == "DOUBLE"]
-        )
+        # Pair the rows in sorted order, then compare them cell by cell.
+        cells = " and ".join(f'l."{c}" is not distinct from r."{c}"' for c, _ in columns)
+        order = ", ".join(f'"{c}"' for c, _ in columns)
         different = con.execute(
             f"with l as (select *, row_number() over (order by {order}) as _rn from lhs.{name}), "
             f"r as (select *, row_number() over (order by {order}) as _rn from rhs.{name}) "

@@ -106,6 +106,17 @@ def summary_lines(database: Path, run_results: Path, extract_dir: str) -> list[s
             lines.append(f"  ... {len(reasons) - 12} more table/reason pairs")
     elif accounting:
         lines.append("no rows quarantined")
+    flags = _query(
+        con,
+        "select table_name, flag, flagged_rows, example_record_key, flag_column "
+        "from marts.rpt_row_flags order by table_name, flag",
+    )
+    if flags:
+        lines.append("")
+        lines.append("flagged rows, staged (suspicious, not invalid; marts.rpt_row_flags):")
+        for table, flag, rows, key, column in flags:
+            example = f"  e.g. {key}" if key is not None else ""
+            lines.append(f"  {table:<22} {flag:<27}{rows:>7,}{example}  ({column})")
     lines += ledger_lines(con)
     lines += operations_lines(con)
     lines += kpi_lines(con)
@@ -127,7 +138,7 @@ def ledger_lines(con) -> list[str]:
         "sum(credit_sales_reporting), sum(cash_applied_reporting), "
         "sum(credit_memo_applied_reporting), sum(discounts_reporting), "
         "sum(write_offs_reporting), sum(other_adjustments_reporting), "
-        "sum(reversals_reporting), sum(ar_end_reporting) "
+        "sum(reversals_reporting), sum(recoveries_reporting), sum(ar_end_reporting) "
         "from marts.rpt_ar_rollforward_monthly group by 1 order by 1 desc limit 3",
     )
     if rollforward:
@@ -142,6 +153,7 @@ def ledger_lines(con) -> list[str]:
             "-written",
             "-other",
             "+reversed",
+            "+recovery",
             "end",
         ]
         lines.append("  " + "".join(f"{h:>10}" for h in header))

@@ -195,6 +195,81 @@ def restated(root, worked_example, tmp_path_factory):
     return dbt_build(root, extract, work / "build")
 
 
+# The worked example plus the shapes real ERPs produce that spec v2 rules on
+# (python/tests/integration/test_v2_ledger.py computes every figure by hand).
+V2_LEDGER_ROWS = {
+    "customers.csv": [
+        "C2,Beta Ltd,,,,EMEA,2021-01-01,5000,USD,30,K1,,,",
+        "C3,Gamma Inc,,Retail,US,AMER,2022-01-01,1000,USD,30,K1,,,",
+        "C4,Delta Inc,,Retail,US,AMER,2022-01-01,1000,USD,30,K1,,,",
+    ],
+    "ar_documents.csv": [
+        "INV4,1004,INV,C2,US01,2026-02-10,2026-02-10,2026-01-31,USD,500,0,,,2026-02-10T00:00:00",
+        "INV5,1005,INV,C2,US01,2026-03-02,2026-03-02,2026-02-10,USD,300,0,,,2026-03-02T00:00:00",
+        "INV6,1006,INV,C1,US01,2026-01-05,2026-01-05,2026-02-04,USD,400,0,,,2026-01-05T00:00:00",
+        "INV7,1007,INV,C3,US01,2026-03-03,2026-03-03,2026-03-05,USD,100,0,,,2026-03-03T00:00:00",
+        "INV8,1008,INV,C4,US01,2026-01-15,2026-01-15,2026-02-14,USD,100,0,,,2026-01-15T00:00:00",
+    ],
+    "cash_receipts.csv": [
+        "R3,C2,US01,2026-03-10,USD,350,wire,cleared,",
+        "R4,C1,US01,2026-03-15,USD,150,wire,cleared,",
+        "R5,C1,US01,2026-03-05,USD,100,check,cleared,2026-03-20",
+        "R6,C2,US01,2026-02-01,USD,200,wire,cleared,",
+        "R7,C3,US01,2026-03-03,USD,130,wire,cleared,",
+        "R8,C4,US01,2026-01-20,USD,100,wire,cleared,",
+        "R9,C1,DE01,2026-03-09,USD,110,wire,cleared,",
+    ],
+    "cash_applications.csv": [
+        "A3,INV5,receipt,R3,2026-03-12,350,0",
+        "A4,INV6,receipt,R4,2026-03-18,150,0",
+        "A5,INV3,receipt,R5,2026-03-05,60,0",
+        "A6,INV3,receipt,R5,2026-03-25,40,0",
+        "A7,INV4,receipt,R6,2026-02-05,200,0",
+        "A8,INV7,receipt,R7,2026-03-03,130,0",
+        "A9,INV8,receipt,R8,2026-01-20,100,0",
+    ],
+    "adjustments.csv": ["J2,INV6,2026-02-20,write_off,400,insolvency,M. Credit"],
+    "fx_rates.csv": ["2026-03-06,EUR,USD,1.25"],
+}
+V2_LEDGER_FILES = {
+    "promises_to_pay.csv": (
+        "promise_id,customer_id,activity_id,document_id,created_date,promised_date,"
+        "promised_amount,currency_code\nP1,C1,,,2026-03-01,2026-03-10,80,EUR\n"
+    ),
+    "cash_forecasts.csv": (
+        "forecast_id,made_on_date,company_code,period_start,forecast_amount\n"
+        "F1,2026-02-25,US01,2026-03-01,500\n"
+    ),
+}
+
+
+def write_v2_ledger(worked_example: Path, extract: Path) -> None:
+    shutil.copytree(worked_example, extract, ignore=shutil.ignore_patterns("*.md"))
+    for name, rows in V2_LEDGER_ROWS.items():
+        with open(extract / name, "a") as f:
+            f.write("".join(row + "\n" for row in rows))
+    for name, text in V2_LEDGER_FILES.items():
+        (extract / name).write_text(text)
+
+
+@pytest.fixture(scope="session")
+def v2_ledger(root, worked_example, tmp_path_factory):
+    """The worked example plus: a blank industry and country (C2); invoices
+    entered after they fell due (INV4, INV5); over-applied invoices (INV5,
+    and INV7, C3's only one); a write-off followed by a payment (INV6); a
+    receipt with status cleared and a reversal_date, applied once before and
+    once after it (R5); an application dated before its invoice (A7); an
+    account idle in March but active through a January invoice (C4); cash in
+    a second company (R9, DE01); a EUR promise paid in USD (P1); a treasury
+    forecast for one of two companies (F1). Built twice, into two fresh
+    database files (identical rebuilds)."""
+    work = tmp_path_factory.mktemp("v2_ledger")
+    write_v2_ledger(worked_example, work / "extract")
+    return dbt_build(root, work / "extract", work / "build"), dbt_build(
+        root, work / "extract", work / "rebuild"
+    )
+
+
 @pytest.fixture(scope="session")
 def next_day_builds(root, clean, tmp_path_factory):
     """(incremental build, full build, the day before's build)."""

@@ -70,6 +70,17 @@ def test_every_defect_has_its_expected_outcome(messy):
         zip(expected_quarantine["table_name"], expected_quarantine["record_key"], strict=True)
     )
     assert set(reasons) == expected_keys
+    # Suspicious, not invalid (contract v2): staged and flagged on the row.
+    flagged = manifest[manifest["expected_outcome"] == "flagged"]
+    assert set(flagged["defect"]) == {"due_before_document_date"}
+    documents = build.query(
+        "select document_id, is_due_before_document_date from marts.fct_ar_documents"
+    ).set_index("document_id")["is_due_before_document_date"]
+    assert documents[list(flagged["record_key"])].all()
+    counted = build.query(
+        "select flagged_rows from marts.rpt_row_flags where flag = 'due_before_document_date'"
+    )["flagged_rows"][0]
+    assert counted == documents.sum() >= len(flagged)
     # Conflicting duplicates: both rows quarantined.
     conflicting = manifest[manifest["defect"] == "conflicting_duplicate"]["record_key"].unique()
     counts = quarantined[quarantined["table_name"] == "ar_documents"].groupby("record_key").size()

@@ -3,7 +3,8 @@
 Every injected defect becomes a manifest row with the outcome the project must
 produce: `quarantined` with a reason code, `normalised` (staged with the
 canonical value), `collapsed` (an exact duplicate row), `superseded` (an
-older version of a document) or `staged` (a valid row whose defect shows on
+older version of a document), `flagged` (suspicious but possible, contract
+v2: staged with a flag on the row) or `staged` (a valid row whose defect shows on
 other rows: a receipt moved to another currency makes its applications
 cross-currency). Rows that point at a quarantined parent are listed too,
 with reason `orphan_reference` (the contract's cascade), as are the
@@ -140,11 +141,12 @@ DEFECTS: dict[str, list[Defect]] = {
             _is("document_type", "INV"),
             forced=True,
         ),
+        # Suspicious, not invalid (contract v2): staged and flagged.
         Defect(
             "due_before_document_date",
             "due_date",
-            "quarantined",
-            "due_before_document_date",
+            "flagged",
+            None,
             _const("1999-12-31"),
             _is("document_type", "INV"),
             forced=True,
@@ -294,7 +296,12 @@ DEFECTS: dict[str, list[Defect]] = {
     ],
     "customer_feedback": [
         Defect(
-            "out_of_range", "csat_score", "quarantined", "out_of_range", _const("9"), forced=True
+            "out_of_range",
+            "csat_score",
+            "quarantined",
+            "unparseable_number",
+            _const("9"),
+            forced=True,
         ),
         Defect("upper_case_code", "channel", "normalised", None, _upper_pad),
         Defect("repeated_export", None, "collapsed", None, None),
