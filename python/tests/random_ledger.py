@@ -10,8 +10,9 @@ payments in full, in part or too much (over-applied), the same day as the
 invoice or later; receipts reversed, some on their application date; a
 write-off followed by a payment (a recovery); an empty month; optional
 tables present or absent; and an extract date mid-month (the latest date in
-the extract). Every row is valid under the contract, so nothing is
-quarantined and a build must be green.
+the extract); a survey answered before the first document. Every row is
+valid under the contract, so nothing is quarantined and a build must be
+green.
 """
 
 from __future__ import annotations
@@ -67,7 +68,9 @@ class RandomLedger:
         start = self.rng.choice([dt.date(2023, 11, 1), dt.date(2024, 11, 1)])
         self.start = start
         self.months = self.rng.randint(3, 6)
-        self.empty_month = self.rng.randrange(1, self.months)  # no document issued
+        # A month with no document issued (never the last: the extract date's
+        # invoice is there).
+        self.empty_month = self.rng.randrange(1, self.months - 1)
         last_month = self._month(self.months - 1)
         self.extract_date = last_month + dt.timedelta(days=self.rng.randint(9, 20))
         self.counter = 0
@@ -136,7 +139,7 @@ class RandomLedger:
         # Shapes that must appear whatever the draw.
         self._invoice(customers[0], self.extract_date, due=self.extract_date)
         leap = dt.date(2024, 2, 29)
-        if self._month(0) <= leap <= self.extract_date and self.empty_month != 3:
+        if self._month(0) <= leap <= self.extract_date and self._month(self.empty_month).month != 2:
             self._invoice(customers[-1], leap)
 
     def _invoice(self, customer: str, day: dt.date, due: dt.date | None = None) -> None:
@@ -227,7 +230,9 @@ class RandomLedger:
             )
 
     def optional_tables(self, customers: list[str]) -> list[str]:
-        """Disputes and feedback, each present half the time."""
+        """Disputes and feedback, each present half the time; with feedback,
+        one survey answered before the first document (the ledger's first
+        quarter and year count it, its month is no KPI month)."""
         present = []
         if self.rng.random() < 0.5:
             present.append("disputes")
@@ -241,6 +246,10 @@ class RandomLedger:
                 )  # fmt: skip
         if self.rng.random() < 0.5:
             present.append("customer_feedback")
+            early = self.start - dt.timedelta(days=self.rng.randint(1, 20))
+            self.rows["customer_feedback"].append(
+                [self._id("F"), customers[0], f"{early.isoformat()}T09:00:00", "4", "email"]
+            )
             for customer in customers:
                 day = self._day(self.rng.randrange(self.months))
                 self.rows["customer_feedback"].append(

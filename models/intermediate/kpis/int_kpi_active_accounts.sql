@@ -61,10 +61,10 @@ recent_documents as (
     from periods
     inner join document_months
         on
-            document_months.month_start_date <= periods.end_month_start_date
+            periods.end_month_start_date >= document_months.month_start_date
             and document_months.month_start_date
             >= {{ dbt.dateadd('month', -11, 'periods.end_month_start_date') }}
-            and document_months.first_document_date <= periods.period_end_date
+            and periods.period_end_date >= document_months.first_document_date
 
 ),
 

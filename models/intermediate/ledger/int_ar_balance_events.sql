@@ -193,6 +193,15 @@ written_off_documents as (
 
 ),
 
+written_off_events as (
+
+    select effective_events.*
+    from effective_events
+    inner join written_off_documents
+        on effective_events.document_id = written_off_documents.document_id
+
+),
+
 daily_balances as (
 
     -- Per written-off document and day: the v1 balance raw(t) and the
@@ -217,8 +226,7 @@ daily_balances as (
             order by event_date
             rows between unbounded preceding and current row
         ) as written_off_document
-    from effective_events
-    where document_id in (select document_id from written_off_documents)
+    from written_off_events
     group by 1, 2
 
 ),

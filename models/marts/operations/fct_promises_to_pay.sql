@@ -46,7 +46,8 @@ final as (
         promises.promised_amount,
         cast(coalesce(allocations.allocated_receipt_count, 0) as integer)
             as allocated_receipt_count,
-        coalesce(allocations.received_amount, {{ to_money(0) }}) as received_amount,
+        coalesce(allocations.received_amount, {{ to_money(0) }})
+            as received_amount,
         case
             when
                 coalesce(allocations.received_amount, 0)

@@ -1,8 +1,9 @@
 """Randomized ledgers (issue 16, item 4): small ledgers with the shapes real
 ERPs produce (python/tests/random_ledger.py), one per seed. On each, the
 build is green with nothing quarantined, every identity the data tests hold
-holds (a red test fails the build), and a second build of the same extract
-gives identical marts, value for value.
+holds (a red test fails the build), the wide KPI marts equal the independent
+reference (reference_kpis.py) for every grain and segment, and a second
+build of the same extract gives identical marts, value for value.
 
 The test command runs a fixed set of seeds (printed in the test id, so a
 failure reproduces with `RPM_FUZZ_SEEDS=<seed> pytest ... -k random`);
@@ -16,10 +17,11 @@ import duckdb
 import pytest
 from conftest import dbt_build
 from random_ledger import random_ledger
+from test_reference_kpis import GRAINS, assert_marts_match
 
 pytestmark = pytest.mark.integration
 
-SEEDS = [int(seed) for seed in os.environ.get("RPM_FUZZ_SEEDS", "3,11,29").split(",")]
+SEEDS = [int(seed) for seed in os.environ.get("RPM_FUZZ_SEEDS", "3,6,11,29").split(",")]
 
 
 def rows(database, sql: str) -> list[tuple]:
@@ -44,6 +46,8 @@ def test_random_ledger_builds_green_and_identically(root, tmp_path, seed):
         "select credit_sales from marts.rpt_kpis_monthly where segment_type = 'ledger' "
         f"and period_start_date = date '{drawn['empty_month']}'",
     ) == [(0,)]
+    for grain in GRAINS:
+        assert_marts_match(first, tmp_path / "extract", grain)
     second = dbt_build(root, tmp_path / "extract", tmp_path / "second")
     assert second.returncode == 0, second.output[-3000:]
     tables = [
