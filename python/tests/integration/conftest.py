@@ -33,7 +33,8 @@ class Build:
             return con.sql(sql).df()
 
 
-def dbt_build(root: Path, extract: Path, workdir: Path) -> Build:
+def dbt_build(root: Path, extract: Path, workdir: Path, *args: str) -> Build:
+    """`dbt build` of `extract` into workdir/rpm.duckdb; args go to dbt."""
     workdir.mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,
@@ -42,11 +43,11 @@ def dbt_build(root: Path, extract: Path, workdir: Path) -> Build:
         "DBT_PROFILES_DIR": str(root),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
     }
-    returncode, output = run_dbt_build(root, workdir, env)
+    returncode, output = run_dbt_build(root, workdir, env, *args)
     return Build(returncode, output, workdir / "rpm.duckdb")
 
 
-def run_dbt_build(root: Path, workdir: Path, env: dict) -> tuple[int, str]:
+def run_dbt_build(root: Path, workdir: Path, env: dict, *args: str) -> tuple[int, str]:
     """`dbt build` of the whole project, target and logs under workdir."""
     completed = subprocess.run(
         [
@@ -57,6 +58,7 @@ def run_dbt_build(root: Path, workdir: Path, env: dict) -> tuple[int, str]:
             str(workdir / "target"),
             "--log-path",
             str(workdir / "logs"),
+            *args,
         ],
         cwd=root,
         env=env,
@@ -267,6 +269,22 @@ def v2_ledger(root, worked_example, tmp_path_factory):
     write_v2_ledger(worked_example, work / "extract")
     return dbt_build(root, work / "extract", work / "build"), dbt_build(
         root, work / "extract", work / "rebuild"
+    )
+
+
+@pytest.fixture(scope="session")
+def v2_ledger_mid_march(root, worked_example, tmp_path_factory):
+    """The v2 ledger plus a dispute on INV3 (opened 03-10, resolved 03-25),
+    built with the var extract_date 2026-03-15: what is dated after it does
+    not exist yet, what was learned after it is not known yet."""
+    work = tmp_path_factory.mktemp("v2_mid_march")
+    write_v2_ledger(worked_example, work / "extract")
+    (work / "extract" / "disputes.csv").write_text(
+        "dispute_id,document_id,customer_id,dispute_type,disputed_amount,opened_date,"
+        "resolved_date,resolution\nDP1,INV3,C1,pricing,100,2026-03-10,2026-03-25,credited\n"
+    )
+    return dbt_build(
+        root, work / "extract", work / "build", "--vars", "{extract_date: '2026-03-15'}"
     )
 
 

@@ -23,6 +23,7 @@ March: credit sales 400 (INV5, INV7); write-offs 200 (J1); recoveries 150
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import duckdb
@@ -278,3 +279,42 @@ def test_over_applied_documents_count_zero_in_the_risk_exposure(built):
     )
     # C2: INV4 300 (INV5's -50 does not offset it); C3: only INV7's -30.
     assert exposure == {"C2": Decimal("300"), "C3": Decimal("0")}
+
+
+def test_nothing_dated_after_the_extract_date_exists(v2_ledger_mid_march):
+    """Defect: events dated after the extract date reached disputes, calls,
+    feedback and promises. With extract_date 2026-03-15: J1 (03-31), A4
+    (03-18), A6 (03-25) do not exist yet; R5's reversal (03-20) and DP1's
+    resolution (03-25) are not known yet. AR at 03-15: INV1 200 + INV2 550 +
+    INV3 840 (1000 - 100 - 60) + INV4 300 + INV5 -50 + INV7 -30 = 1810."""
+    build = v2_ledger_mid_march
+    assert build.returncode == 0, build.output[-3000:]
+    assert one(
+        build, "select extract_date, extract_date_source from intermediate.util_extract_date"
+    ) == (
+        dt.date(2026, 3, 15),
+        "var extract_date",
+    )
+    assert kpi(build, "ar_end, write_offs, recoveries, days_in_period") == (
+        Decimal("1810"),
+        Decimal("0"),
+        Decimal("0"),
+        15,
+    )
+    assert one(
+        build,
+        "select open_amount_reporting, has_open_dispute from marts.fct_ar_documents "
+        "where document_id = 'INV3'",
+    ) == (Decimal("840"), True)
+    assert one(
+        build,
+        "select is_reversed, reversal_date from marts.fct_cash_receipts where receipt_id = 'R5'",
+    ) == (False, None)
+    assert (
+        rows(
+            build,
+            "select application_id from marts.fct_cash_applications "
+            "where application_id in ('A4', 'A6') order by 1",
+        )
+        == []
+    )
