@@ -58,9 +58,10 @@
 {% endmacro %}
 
 {% macro default__inverse_rate(rate) %}
-    {#- Postgres: exact numeric division to 20 places, then 12 significant
-        digits (round half away from zero on the 13th: exact ties of a
-        reciprocal at that digit do not occur for quotes of <= 12 places). -#}
+    {#- Postgres: exact numeric division, then 12 significant digits,
+        rounding half away from zero on the 13th. A reciprocal can tie there
+        (1 / 0.262144 = 3.814697265625): Postgres and Spark round it up,
+        DuckDB (a double printed to 12 digits) to even (D53). -#}
     {{ rpm.to_rate(
         'round(1 / cast(' ~ rate ~ ' as numeric), 11 - cast(floor(log(1 / cast('
         ~ rate ~ ' as numeric))) as integer))'

@@ -71,6 +71,16 @@ promises as (
 
 ),
 
+promise_currencies as (
+
+    select distinct
+        customer_id,
+        currency_code
+    from promises
+    where currency_code <> '{{ reporting }}'
+
+),
+
 customer_receipts as (
 
     select
@@ -110,12 +120,11 @@ dates_needed as (
     union
 
     select
-        promises.currency_code,
+        promise_currencies.currency_code,
         customer_receipts.receipt_date as rate_date
-    from promises
+    from promise_currencies
     inner join customer_receipts
-        on promises.customer_id = customer_receipts.customer_id
-    where promises.currency_code <> '{{ reporting }}'
+        on promise_currencies.customer_id = customer_receipts.customer_id
 
 ),
 

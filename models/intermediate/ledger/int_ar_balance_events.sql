@@ -296,7 +296,12 @@ with_balances as (
         *,
         sum(amount_document_change) over (
             partition by document_id
-            order by event_date, source_id, event_type
+            -- The issue first on its day, so that it converts whole.
+            order by
+                event_date,
+                case when event_type = 'issued' then 0 else 1 end,
+                source_id,
+                event_type
             rows between unbounded preceding and current row
         ) as balance_document_after
     from with_documents

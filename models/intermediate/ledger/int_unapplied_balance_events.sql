@@ -51,14 +51,16 @@ receipts as (
 applications as (
 
     -- An application dated before its target document takes effect on the
-    -- document's date (contract v2), on both sides of the ledger.
+    -- document's date (contract v2), on both sides of the ledger; whether a
+    -- reversal undid it is decided by its own date, as for AR.
     select
         applications.application_id,
         applications.source_type,
         applications.source_id,
         applications.applied_amount_document,
+        applications.application_date,
         greatest(applications.application_date, targets.document_date)
-            as application_date
+            as effective_date
     from {{ ref('int_cash_applications_validated') }} as applications
     inner join {{ ref('int_ar_documents_validated') }} as targets
         on applications.document_id = targets.document_id
@@ -88,7 +90,7 @@ credit_memo_events as (
         source_id,
         application_id as event_source_id,
         'credit_memo_applied' as event_type,
-        application_date as event_date,
+        effective_date as event_date,
         applied_amount_document as amount_transaction_change
     from applications
     where source_type = 'credit_memo'
@@ -100,7 +102,7 @@ receipt_applications as (
     select
         applications.application_id,
         applications.source_id,
-        applications.application_date,
+        applications.effective_date,
         applications.applied_amount_document,
         receipts.reversal_date
     from applications
@@ -142,7 +144,7 @@ receipt_events as (
         source_id,
         application_id as event_source_id,
         'cash_applied' as event_type,
-        application_date as event_date,
+        effective_date as event_date,
         -applied_amount_document as amount_transaction_change
     from receipt_applications
 
@@ -152,7 +154,8 @@ receipt_events as (
         source_id,
         application_id as event_source_id,
         'application_reversed' as event_type,
-        reversal_date as event_date,
+        -- Never before the application took effect (as in AR).
+        greatest(reversal_date, effective_date) as event_date,
         applied_amount_document as amount_transaction_change
     from receipt_applications
     where reversal_date is not null
@@ -207,7 +210,17 @@ with_balances as (
         *,
         sum(amount_transaction_change) over (
             partition by source_key
-            order by event_date, event_source_id, event_type
+            -- The issue or receipt first on its day, so that it converts
+            -- whole.
+            order by
+                event_date,
+                case
+                    when event_type in ('credit_memo_issued', 'cash_received')
+                        then 0
+                    else 1
+                end,
+                event_source_id,
+                event_type
             rows between unbounded preceding and current row
         ) as balance_transaction_after
     from dated_events

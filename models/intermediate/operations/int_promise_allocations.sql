@@ -116,7 +116,9 @@ receipts as {{ materialized_cte() }} (
             receipts.customer_id = promises.customer_id
             and receipts.receipt_date >= promises.created_date
             and receipts.receipt_date <= promises.window_end_date
-    where receipts.receipt_status = 'cleared' and not receipts.is_reversed
+    -- A receipt is reversed by its reversal_date, whatever its status says
+    -- (contract v2; one reversed after the extract date is not yet).
+    where not receipts.is_reversed
     group by 1, 2, 3, 4, 5, 6, 7
 
 ),
@@ -128,14 +130,18 @@ conversions as {{ materialized_cte() }} (
     select distinct
         receipts.receipt_id,
         promises.promise_currency_code,
+        -- A double, like the walk it feeds (D53): a ratio of two decimal
+        -- rates would be cut to 6 places on Spark.
         case
             when
                 receipts.currency_code = promises.promise_currency_code
                 then 1.0
             when promises.promise_currency_code
                 = '{{ var("reporting_currency") }}'
-                then receipts.fx_rate_to_reporting
-            else receipts.fx_rate_to_reporting / fx_rates.rate_to_reporting
+                then cast(receipts.fx_rate_to_reporting as {{ type_double() }})
+            else {{ ratio(
+                'receipts.fx_rate_to_reporting', 'fx_rates.rate_to_reporting'
+            ) }}
         end as units_per_receipt_unit
     from receipts
     inner join promises on receipts.cluster_id = promises.cluster_id

@@ -195,10 +195,14 @@ segments as (
         count(forecast_amount_reporting) as companies_forecast,
         max(forecast_made_on_date) as forecast_made_on_date,
         sum(forecast_amount_reporting) as forecast_amount_reporting,
-        -- Like with like: the cash of the companies this source forecast
-        -- (all companies' when it forecast none, and accuracy is NULL).
+        -- Treasury's ledger row compares like with like: the cash of the
+        -- companies it forecast (all companies' when it forecast none, and
+        -- accuracy is NULL). The project forecasts every company: one
+        -- without an open item is forecast to pay nothing.
         case
-            when count(forecast_amount_reporting) > 0
+            when
+                forecast_source = 'treasury'
+                and count(forecast_amount_reporting) > 0
                 then sum(
                         case
                             when forecast_amount_reporting is not null
