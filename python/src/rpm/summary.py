@@ -13,6 +13,7 @@ import json
 import os
 import sys
 from collections import Counter
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -36,10 +37,13 @@ def build_results(run_results: Path) -> dict:
 
 
 def _query(con, sql: str):
+    """Rows of a query, money (exact DECIMAL) as float: the summary only
+    displays it, rounded."""
     try:
-        return con.sql(sql).fetchall()
+        rows = con.sql(sql).fetchall()
     except duckdb.Error:
         return None
+    return [tuple(float(v) if isinstance(v, Decimal) else v for v in row) for row in rows]
 
 
 def summary_lines(database: Path, run_results: Path, extract_dir: str) -> list[str]:

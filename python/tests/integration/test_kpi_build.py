@@ -297,6 +297,20 @@ def test_every_column_is_documented_and_the_project_check_passes(root, clean):
     assert len(report) >= 6
 
 
+def test_summary_reads_a_ledger_of_millions(demo):
+    """rpm-summary on the demo ledger (money in millions, exact DECIMAL):
+    every section prints, the flags among them."""
+    from rpm.summary import summary_lines
+
+    build, _ = demo
+    assert build.returncode == 0, build.output[-3000:]
+    run_results = build.database.parent / "target" / "run_results.json"
+    text = "\n".join(summary_lines(build.database, run_results, "demo"))
+    assert "AR roll-forward" in text and "M" in text.split("AR roll-forward")[1][:400]
+    assert "flagged rows, staged" in text
+    assert "latest closed month" in text
+
+
 def test_summary_shows_the_latest_closed_month_and_quarter(worked):
     import duckdb
 
