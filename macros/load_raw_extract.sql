@@ -299,14 +299,19 @@
 
 
 {#- The extract date of the build this database holds (before this run),
-    or none. -#}
+    or none. None too when that build's extract date was set by the var:
+    rows of its extract dated after it were loaded but never staged as
+    known, and no changed raw row will name them, so the next run restates
+    everything. -#}
 {% macro previous_extract_date() %}
     {%- set relation = adapter.get_relation(
         database=target.database, schema='intermediate', identifier='util_extract_date') -%}
     {%- if relation is none -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set found = run_query('select cast(extract_date as varchar) from ' ~ relation) -%}
+    {%- set found = run_query(
+        'select cast(extract_date as varchar) from ' ~ relation
+        ~ " where extract_date_source <> 'var extract_date'") -%}
     {{ return(found.columns[0].values()[0] if found.rows | length else none) }}
 {% endmacro %}
 

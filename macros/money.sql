@@ -88,3 +88,50 @@
     cast({{ numerator }} as {{ type_double() }}) / cast({{ denominator }} as {{ type_double() }})
     {%- if scale is not none %} * {{ scale }}{% endif %}
 {%- endmacro %}
+
+{#- The reporting-currency amount of each change of a running balance kept
+    in another currency: the change of the balance converted (rounded to 6
+    places), so that the changes of a balance add up to its converted
+    balance exactly and a settled item is 0 in both currencies. Rows at rate
+    1 convert exactly and skip the window. `relation` has event_date,
+    event_type, fx_rate_to_reporting and the `change` column; within a day
+    the opening events come first (so that they convert whole), then
+    `order_key`. -#}
+{% macro converted_changes(
+    relation, balance_key, change, order_key, opening_event_types, columns
+) %}
+    select
+        {{ columns | join(',\n        ') }},
+        {{ rpm.to_reporting('balance_after', 'fx_rate_to_reporting') }}
+        - {{ rpm.to_reporting(
+            'balance_after - ' ~ change, 'fx_rate_to_reporting'
+        ) }} as amount_reporting_change
+    from (
+        select
+            *,
+            sum({{ change }}) over (
+                partition by {{ balance_key }}
+                order by
+                    event_date,
+                    case
+                        when event_type in (
+                            '{{ opening_event_types | join("', '") }}'
+                        ) then 0
+                        else 1
+                    end,
+                    {{ order_key }},
+                    event_type
+                rows between unbounded preceding and current row
+            ) as balance_after
+        from {{ relation }}
+        where fx_rate_to_reporting <> 1
+    ) as converted
+
+    union all
+
+    select
+        {{ columns | join(',\n        ') }},
+        {{ rpm.to_money(change) }} as amount_reporting_change
+    from {{ relation }}
+    where fx_rate_to_reporting = 1
+{% endmacro %}

@@ -4,8 +4,27 @@
     first. -#}
 
 {% macro parse_text(expression, kind) %}
-    {{ return(adapter.dispatch('parse_text', 'rpm')(expression, kind)) }}
+    {%- set parsed = adapter.dispatch('parse_text', 'rpm')(expression, kind) -%}
+    {%- if kind == 'rate' -%}
+        {{ return(rpm.at_most_18_significant_digits(parsed, 12)) }}
+    {%- endif -%}
+    {{ return(parsed) }}
 {% endmacro %}
+
+
+{#- Contract v2, precision: a value beyond 18 significant digits does not
+    parse. An amount's type (decimal(18, 4)) bounds it already; a rate's
+    (decimal(24, 12)) holds 24, so the digits are counted: a value whose
+    last non-zero digit is at place s (0..places) has 18 significant digits
+    at most when its absolute value is below 10^(18 - s). -#}
+{% macro at_most_18_significant_digits(value, places) %}
+    case
+    {%- for s in range(places + 1) %}
+        when {{ value }} = round({{ value }}, {{ s }})
+            then case when abs({{ value }}) < 1{{ '0' * (18 - s) }} then {{ value }} end
+    {%- endfor %}
+    end
+{%- endmacro %}
 
 
 {#- Contract v2, precision: an amount needing more than 4 decimal places,
@@ -108,7 +127,7 @@
 
 
 {% macro type_double() %}
-    {#- Reporting-currency amounts and FX rates: IEEE double (DECISIONS.md). -#}
+    {#- Ratios (DSO, CEI, shares): IEEE double from exact sums (D53). -#}
     {{ return(adapter.dispatch('type_double', 'rpm')()) }}
 {% endmacro %}
 

@@ -11,6 +11,7 @@ calendar as (
         month_start_date,
         month_end_date
     from {{ ref('util_calendar_days') }}
+    where not is_before_ledger
 
 ),
 

@@ -1,6 +1,9 @@
--- One row per calendar day from the first month of the ledger to the end of
--- the extract date's month: month, quarter and year bounds, weekday,
--- holidays (seed holidays, empty by default) and business days.
+-- One row per calendar day from the first day of the ledger's first year to
+-- the end of the extract date's month: month, quarter and year bounds,
+-- weekday, holidays (seed holidays, empty by default) and business days.
+-- The days of the first year before the ledger's first month belong to
+-- periods the ledger partly covers (D33: they count in those periods' days);
+-- is_before_ledger marks them, and no month before the ledger is reported.
 
 with
 
@@ -21,6 +24,8 @@ bounds as (
 
     select
         {{ dbt.date_trunc('month', 'coalesce(documents.first_document_date, '
+            ~ 'extract_date.extract_date)') }} as first_month_day,
+        {{ dbt.date_trunc('year', 'coalesce(documents.first_document_date, '
             ~ 'extract_date.extract_date)') }} as first_day,
         {{ dbt.last_day('extract_date.extract_date', 'month') }} as last_day
     from extract_date
@@ -60,10 +65,12 @@ final as (
             as year_end_date,
         cast({{ iso_day_of_week('days.date_day') }} as integer)
             as iso_day_of_week,
+        days.date_day < bounds.first_month_day as is_before_ledger,
         holidays.holiday_date is not null as is_holiday,
         {{ iso_day_of_week('days.date_day') }} <= 5
         and holidays.holiday_date is null as is_business_day
     from days
+    cross join bounds
     left join holidays
         on days.date_day = holidays.holiday_date
 

@@ -74,6 +74,7 @@ TABLES = (
     "disputes",
     "collection_activities",
     "customer_feedback",
+    "promises_to_pay",
     "fx_rates",
 )
 # The columns of the wide marts the reference computes.
@@ -149,6 +150,10 @@ STAGED = {
         {"activity_at": "activity_ts"},
     ),
     "customer_feedback": ("intermediate.int_customer_feedback_validated", {}),
+    "promises_to_pay": (
+        "intermediate.int_promises_to_pay_validated",
+        {"promise_currency_code": "currency_code"},
+    ),
     "fx_rates": (
         "staging.stg_erp__fx_rates",
         {"from_currency_code": "from_currency", "to_currency_code": "to_currency"},

@@ -1,8 +1,8 @@
 -- parse_text: ISO dates only (no impossible days, no locale formats), numbers
 -- with '.' as decimal point only (no thousands separators, no exponents), whole
 -- integers only; at most 4 decimal places for an amount and 12 for a rate,
--- trailing zeros aside (contract v2: never rounded silently). A row here is a
--- cell parsed differently from the expectation.
+-- trailing zeros aside, and 18 significant digits (contract v2: never rounded
+-- silently). A row here is a cell parsed differently from the expectation.
 
 with
 
@@ -33,6 +33,10 @@ cases as (
         ('rate', '1.123456789012', '1.123456789012'),
         ('rate', '0.50000000000000000', '0.500000000000'),
         ('rate', '1.1234567890123', null),
+        ('rate', '123456.123456789012', '123456.123456789012'),
+        ('rate', '1234567.123456789012', null),
+        ('rate', '123456789012.5', '123456789012.500000000000'),
+        ('rate', '0.000012345678', '0.000012345678'),
         ('integer', '30', '30'),
         ('integer', '30.0', null),
         ('integer', 'n/a', null)

@@ -17,6 +17,7 @@ calendar as (
         year_start_date,
         year_end_date
     from {{ ref('util_calendar_days') }}
+    where not is_before_ledger
 
 ),
 

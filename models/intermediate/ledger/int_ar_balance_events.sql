@@ -288,67 +288,25 @@ with_documents as (
 
 ),
 
-with_balances as (
-
-    -- The running balance is needed only where a rate rounds: in the
-    -- reporting currency (rate 1) every change converts exactly.
-    select
-        *,
-        sum(amount_document_change) over (
-            partition by document_id
-            -- The issue first on its day, so that it converts whole.
-            order by
-                event_date,
-                case when event_type = 'issued' then 0 else 1 end,
-                source_id,
-                event_type
-            rows between unbounded preceding and current row
-        ) as balance_document_after
-    from with_documents
-    where fx_rate_to_reporting <> 1
-
-),
-
 final as (
 
     -- An event's reporting amount is the change it makes to the document's
-    -- balance converted (rounded to 6 places): the changes of a document
-    -- add up to its converted balance exactly, so a settled document is 0
-    -- in both currencies and AR moves by exactly its events.
-    select
-        {{ dbt.concat(["source_id", "'|'", "event_type"]) }}
-            as balance_event_id,
-        document_id,
-        source_id,
-        event_type,
-        event_date,
-        document_type,
-        company_code,
-        customer_id,
-        amount_document_change,
-        {{ to_reporting('balance_document_after', 'fx_rate_to_reporting') }}
-        - {{ to_reporting(
-            'balance_document_after - amount_document_change',
-            'fx_rate_to_reporting'
-        ) }} as amount_reporting_change
-    from with_balances
-
-    union all
-
-    select
-        {{ dbt.concat(["source_id", "'|'", "event_type"]) }}
-            as balance_event_id,
-        document_id,
-        source_id,
-        event_type,
-        event_date,
-        document_type,
-        company_code,
-        customer_id,
-        amount_document_change,
-        {{ to_money('amount_document_change') }} as amount_reporting_change
-    from with_documents
-    where fx_rate_to_reporting = 1
+    -- balance converted: a settled document is 0 in both currencies and AR
+    -- moves by exactly its events.
+    {{ converted_changes(
+        'with_documents',
+        balance_key='document_id',
+        change='amount_document_change',
+        order_key='source_id',
+        opening_event_types=['issued'],
+        columns=[
+            dbt.concat(["source_id", "'|'", "event_type"])
+            ~ ' as balance_event_id',
+            'document_id', 'source_id', 'event_type', 'event_date',
+            'document_type', 'company_code', 'customer_id',
+            'amount_document_change',
+        ],
+    ) }}
 
 )
 

@@ -202,74 +202,26 @@ dated_events as (
 
 ),
 
-with_balances as (
-
-    -- The running balance is needed only where a rate rounds: in the
-    -- reporting currency (rate 1) every change converts exactly.
-    select
-        *,
-        sum(amount_transaction_change) over (
-            partition by source_key
-            -- The issue or receipt first on its day, so that it converts
-            -- whole.
-            order by
-                event_date,
-                case
-                    when event_type in ('credit_memo_issued', 'cash_received')
-                        then 0
-                    else 1
-                end,
-                event_source_id,
-                event_type
-            rows between unbounded preceding and current row
-        ) as balance_transaction_after
-    from dated_events
-    where fx_rate_to_reporting <> 1
-
-),
-
 final as (
 
     -- An event's reporting amount is the change it makes to the receipt's
-    -- or credit memo's unapplied balance converted (rounded to 6 places),
-    -- so the changes add up to the converted balance exactly.
-    select
-        {{ dbt.concat(["event_source_id", "'|'", "event_type"]) }}
-            as unapplied_event_id,
-        -- Receipt and credit memo ids are separate namespaces in an ERP.
-        source_key,
-        source_id,
-        balance_kind,
-        event_type,
-        event_date,
-        customer_id,
-        company_code,
-        currency_code,
-        amount_transaction_change,
-        {{ to_reporting('balance_transaction_after', 'fx_rate_to_reporting') }}
-        - {{ to_reporting(
-            'balance_transaction_after - amount_transaction_change',
-            'fx_rate_to_reporting'
-        ) }} as amount_reporting_change
-    from with_balances
-
-    union all
-
-    select
-        {{ dbt.concat(["event_source_id", "'|'", "event_type"]) }}
-            as unapplied_event_id,
-        source_key,
-        source_id,
-        balance_kind,
-        event_type,
-        event_date,
-        customer_id,
-        company_code,
-        currency_code,
-        amount_transaction_change,
-        {{ to_money('amount_transaction_change') }} as amount_reporting_change
-    from dated_events
-    where fx_rate_to_reporting = 1
+    -- or credit memo's unapplied balance converted, so the changes add up
+    -- to the converted balance exactly. Receipt and credit memo ids are
+    -- separate namespaces in an ERP: source_key tells them apart.
+    {{ converted_changes(
+        'dated_events',
+        balance_key='source_key',
+        change='amount_transaction_change',
+        order_key='event_source_id',
+        opening_event_types=['credit_memo_issued', 'cash_received'],
+        columns=[
+            dbt.concat(["event_source_id", "'|'", "event_type"])
+            ~ ' as unapplied_event_id',
+            'source_key', 'source_id', 'balance_kind', 'event_type',
+            'event_date', 'customer_id', 'company_code', 'currency_code',
+            'amount_transaction_change',
+        ],
+    ) }}
 
 )
 

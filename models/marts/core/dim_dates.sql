@@ -1,5 +1,6 @@
--- One row per calendar day from the first month of the ledger to the end of
--- the extract date's month.
+-- One row per calendar day from the first day of the ledger's first year to
+-- the end of the extract date's month (the time spine of the semantic layer,
+-- which counts the days of each period from it).
 
 with
 
@@ -26,6 +27,7 @@ final as (
         calendar.year_start_date,
         calendar.year_end_date,
         calendar.iso_day_of_week,
+        calendar.is_before_ledger,
         calendar.is_holiday,
         calendar.is_business_day,
         calendar.date_day = calendar.month_end_date as is_month_end,

@@ -6,7 +6,11 @@ only what the new rows touch."""
 
 from __future__ import annotations
 
+import shutil
+from decimal import Decimal
+
 import pytest
+from conftest import dbt_build
 
 from rpm.compare_builds import table_differences
 
@@ -53,5 +57,31 @@ def test_back_dated_credit_memo_restates_its_month_end(next_day_builds):
         "select open_amount_document from marts.fct_ar_aging_snapshots "
         f"where document_id = '{invoice}' and as_of_date = date '{month_end}'"
     )
-    was, now = float(before.query(query).iloc[0, 0]), float(incremental.query(query).iloc[0, 0])
-    assert now == pytest.approx(was - 10)
+    was, now = before.query(query).iloc[0, 0], incremental.query(query).iloc[0, 0]
+    assert Decimal(str(now)) == Decimal(str(was)) - 10
+
+
+def test_a_run_after_a_var_dated_run_restates_what_the_var_hid(root, v2_ledger_mid_march, tmp_path):
+    """The v2 ledger built with the var extract_date 2026-03-15, then built
+    again on the same extract without it: the rows dated after 03-15 were
+    loaded by the first run but never staged as known, and no changed raw row
+    names them, so the second run must restate everything by itself. It ends
+    equal to a full build of the extract, table by table."""
+    assert v2_ledger_mid_march.returncode == 0, v2_ledger_mid_march.output[-3000:]
+    extract = v2_ledger_mid_march.database.parent.parent / "extract"
+    (tmp_path / "incremental").mkdir()
+    shutil.copy(v2_ledger_mid_march.database, tmp_path / "incremental" / "rpm.duckdb")
+    incremental = dbt_build(root, extract, tmp_path / "incremental")
+    full = dbt_build(root, extract, tmp_path / "full")
+    assert incremental.returncode == 0, incremental.output[-3000:]
+    assert full.returncode == 0, full.output[-3000:]
+    scope = incremental.query("select * from intermediate.int_restatement_scope")
+    assert scope.restates_everything[0] and scope.previous_extract_date.isna()[0]
+    assert (
+        incremental.query("select extract_date from intermediate.util_extract_date")
+        .iloc[0, 0]
+        .date()
+        .isoformat()
+        == "2026-03-31"
+    )
+    assert table_differences(incremental.database, full.database) == {}
