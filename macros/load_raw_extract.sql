@@ -81,6 +81,22 @@
         ~ 'change varchar, _raw_row_id bigint, record_key varchar, customer_id varchar, '
         ~ 'document_id varchar, source_id varchar, row_date varchar)') -%}
     {%- set previous_extract_date = rpm.previous_extract_date() -%}
+    {#- Crash safety (docs/incremental.md, "After a crash"): this run's mark
+        goes in before any raw row changes, and only a run whose models all
+        succeeded takes the marks away (mark_load_restated, on-run-end). A
+        mark left by an earlier run means that run consumed the extract's
+        changes without restating them: this run restates everything. -#}
+    {%- do run_query(
+        'create table if not exists raw._unrestated_loads (run_id varchar, loaded_at timestamp)') -%}
+    {%- set unfinished = run_query(
+        "select run_id from raw._unrestated_loads where run_id <> '" ~ invocation_id
+        ~ "' order by loaded_at").columns[0].values() | list -%}
+    {%- do run_query(
+        "insert into raw._unrestated_loads values ('" ~ invocation_id ~ "', now())") -%}
+    {%- if unfinished -%}
+        {{ log("an earlier run (" ~ unfinished | join(", ") ~ ") loaded an extract and did not"
+            ~ " finish restating it: this run restates everything", info=true) }}
+    {%- endif -%}
     {%- set loaded_incrementally = [] -%}
     {%- for table_name in rpm.contract_tables() -%}
         {%- set found = run_query(
@@ -112,9 +128,12 @@
     {%- endfor -%}
     {%- do run_query(
         'create or replace table raw._load_state as select '
-        ~ (loaded_incrementally | length == rpm.contract_tables() | length) ~ ' as is_incremental, '
+        ~ (loaded_incrementally | length == rpm.contract_tables() | length and not unfinished)
+        ~ ' as is_incremental, '
         ~ (("cast('" ~ previous_extract_date ~ "' as date)") if previous_extract_date else 'cast(null as date)')
-        ~ ' as previous_extract_date') -%}
+        ~ ' as previous_extract_date, '
+        ~ (("'" ~ unfinished | join(',') ~ "'") if unfinished else 'cast(null as varchar)')
+        ~ ' as unfinished_run_ids') -%}
     {%- do run_query('set preserve_insertion_order = false') -%}
     {#- dbt-duckdb leaves what follows a SET in an open transaction that the
         hook would roll back. -#}
@@ -210,7 +229,8 @@
     {%- do run_query('drop table if exists raw._load_state') -%}
     {%- do run_query(
         'create table raw._load_state using parquet as '
-        ~ 'select false as is_incremental, cast(null as date) as previous_extract_date') -%}
+        ~ 'select false as is_incremental, cast(null as date) as previous_extract_date, '
+        ~ 'cast(null as string) as unfinished_run_ids') -%}
     {{ return('') }}
 {% endmacro %}
 

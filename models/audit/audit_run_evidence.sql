@@ -1,10 +1,13 @@
 -- Run evidence, append-only: one row per dbt run and extract table, with
--- the file read (path, size, MD5), the extract date and where the table's
--- raw rows went (extract_row_accounting). Never rebuilt by --full-refresh.
+-- the file read (path, size, MD5), the extract date, where the table's raw
+-- rows went (extract_row_accounting) and the earlier runs this one recovered
+-- from (they died before restating their load). Never rebuilt by
+-- --full-refresh.
 {{ config(
     materialized='incremental',
     unique_key='run_evidence_id',
     full_refresh=false,
+    on_schema_change='append_new_columns',
 ) }}
 
 with
@@ -39,6 +42,12 @@ extract_date as (
 
 ),
 
+load_state as (
+
+    select unfinished_run_ids from {{ ref('stg_load__load_state') }}
+
+),
+
 final as (
 
     select
@@ -56,9 +65,11 @@ final as (
         accounting.staged_rows,
         accounting.collapsed_rows,
         accounting.superseded_rows,
-        accounting.quarantined_rows
+        accounting.quarantined_rows,
+        load_state.unfinished_run_ids as recovered_from_run_ids
     from accounting
     cross join extract_date
+    cross join load_state
     left join files on accounting.table_name = files.table_name
 
 )

@@ -50,21 +50,45 @@ document_months as (
 
 ),
 
+month_offsets as (
+
+    select offset_values.month_offset
+    from (
+        values (0), (1), (2), (3), (4), (5), (6), (7), (8), (9), (10), (11)
+    ) as offset_values (month_offset)
+
+),
+
+active_months as (
+
+    -- A month's documents keep the account active at the end of that month
+    -- and of the 11 after it: an equality join below instead of a range.
+    select
+        document_months.customer_id,
+        document_months.company_code,
+        document_months.currency_code,
+        document_months.first_document_date,
+        cast({{ dbt.dateadd(
+            'month', 'month_offsets.month_offset',
+            'document_months.month_start_date'
+        ) }} as date) as end_month_start_date
+    from document_months
+    cross join month_offsets
+
+),
+
 recent_documents as (
 
     select distinct
         periods.period_grain,
         periods.period_start_date,
-        document_months.customer_id,
-        document_months.company_code,
-        document_months.currency_code
+        active_months.customer_id,
+        active_months.company_code,
+        active_months.currency_code
     from periods
-    inner join document_months
-        on
-            periods.end_month_start_date >= document_months.month_start_date
-            and document_months.month_start_date
-            >= {{ dbt.dateadd('month', -11, 'periods.end_month_start_date') }}
-            and periods.period_end_date >= document_months.first_document_date
+    inner join active_months
+        on periods.end_month_start_date = active_months.end_month_start_date
+    where periods.period_end_date >= active_months.first_document_date
 
 ),
 

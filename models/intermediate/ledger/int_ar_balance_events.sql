@@ -288,11 +288,11 @@ with_documents as (
 
 ),
 
+-- An event's reporting amount is the change it makes to the document's
+-- balance converted: a settled document is 0 in both currencies and AR
+-- moves by exactly its events.
 final as (
 
-    -- An event's reporting amount is the change it makes to the document's
-    -- balance converted: a settled document is 0 in both currencies and AR
-    -- moves by exactly its events.
     {{ converted_changes(
         'with_documents',
         balance_key='document_id',

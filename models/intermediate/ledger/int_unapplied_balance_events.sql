@@ -202,12 +202,12 @@ dated_events as (
 
 ),
 
+-- An event's reporting amount is the change it makes to the receipt's
+-- or credit memo's unapplied balance converted, so the changes add up
+-- to the converted balance exactly. Receipt and credit memo ids are
+-- separate namespaces in an ERP: source_key tells them apart.
 final as (
 
-    -- An event's reporting amount is the change it makes to the receipt's
-    -- or credit memo's unapplied balance converted, so the changes add up
-    -- to the converted balance exactly. Receipt and credit memo ids are
-    -- separate namespaces in an ERP: source_key tells them apart.
     {{ converted_changes(
         'dated_events',
         balance_key='source_key',

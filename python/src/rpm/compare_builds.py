@@ -1,7 +1,7 @@
 """rpm-compare-builds: do two DuckDB builds hold the same rows?
 
-Compares every table of the staging, intermediate, quarantine and marts
-schemas (views are computed from tables; the audit schema and snapshots record
+Compares every table of the staging, intermediate, quarantine, marts_build
+and (published) marts schemas (views are computed from tables; the audit schema and snapshots record
 runs, not the ledger) row by row in sorted order, every cell exactly: money is
 exact decimal and every double is computed from exact sums (kpi_definitions.md
 v2), so the same extract gives the same value, bit for bit. Used to prove that
@@ -16,14 +16,22 @@ from pathlib import Path
 
 import duckdb
 
-SCHEMAS = ("staging", "intermediate", "quarantine", "marts")
-# What a run restated: about the run, not the ledger.
+SCHEMAS = ("staging", "intermediate", "quarantine", "marts_build", "marts")
+# What a run restated or which run it was: about the run, not the ledger.
 RUN_STATE = (
     "intermediate.int_restatement_keys",
     "intermediate.int_restatement_scope",
-    # Audit marts: what earlier runs reported.
-    "marts.rpt_kpi_restatements",
-    "marts.rpt_kpi_restatement_causes",
+    *(
+        f"{schema}.{table}"
+        for schema in ("marts_build", "marts")
+        for table in (
+            # Audit marts: what earlier runs reported.
+            "rpt_kpi_restatements",
+            "rpt_kpi_restatement_causes",
+            # The run id and start of the build.
+            "rpt_build_info",
+        )
+    ),
 )
 
 

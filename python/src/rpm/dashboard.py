@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from rpm.duckdb_lock import DatabaseInUse
+
 PALETTE = ["#1f5fa8", "#e07b00", "#2e8b57", "#b8860b", "#c0392b", "#6c3483", "#5d6d7e"]
 BUCKET_COLOURS = ["#2e8b57", "#9acd32", "#f1c40f", "#e67e22", "#d35400", "#922b21"]
 
@@ -107,9 +109,9 @@ class Marts:
             self.con = psycopg2.connect(**postgres)
             self.kind = "postgres"
         else:
-            import duckdb
+            from rpm import duckdb_lock
 
-            self.con = duckdb.connect(str(duckdb_path), read_only=True)
+            self.con = duckdb_lock.connect(duckdb_path, read_only=True)
             self.kind = "duckdb"
 
     def query(self, sql: str) -> pd.DataFrame:
@@ -796,7 +798,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.postgres
         else None
     )
-    marts = Marts(args.duckdb, postgres=postgres)
+    try:
+        marts = Marts(args.duckdb, postgres=postgres)
+    except DatabaseInUse as error:
+        print(error, file=sys.stderr)
+        return 2
     source = (
         f"Postgres {os.environ.get('RPM_PG_DATABASE', 'rpm')} (schema marts)"
         if args.postgres

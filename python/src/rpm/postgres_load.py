@@ -109,9 +109,32 @@ def empty_table(cur, name: str, columns: list[str]) -> None:
         cur.execute(f"create table raw.{name} ({', '.join(columns)})")
 
 
+# The advisory lock a build holds (macros/acquire_build_lock.sql): a load
+# while a build runs would change its raw input under it.
+BUILD_LOCK = 7301
+
+
+class DatabaseInUse(Exception):
+    """Another build holds the database: the message is one line."""
+
+
 def load(folder: Path) -> None:
     contract = load_contract(project_root())
     with connect() as pg, pg.cursor() as cur, tempfile.TemporaryDirectory() as tmp:
+        cur.execute(f"select pg_try_advisory_lock({BUILD_LOCK})")
+        busy = not cur.fetchone()[0]
+        for _ in range(3):  # a build between two models may hold no connection
+            cur.execute(
+                "select count(*) from pg_stat_activity where datname = current_database() "
+                "and application_name = 'dbt'"
+            )
+            busy = busy or cur.fetchone()[0] > 0
+            cur.execute("select pg_sleep(0.2)")
+        if busy:
+            raise DatabaseInUse(
+                f"rpm-load-postgres: the database {pg.info.dbname} is in use by another build "
+                "or load; wait for it to end (or stop it), then load again"
+            )
         cur.execute("create schema if not exists raw")
         empty_table(
             cur,
@@ -158,8 +181,12 @@ def load(folder: Path) -> None:
                 )
             ],
         )
-        empty_table(cur, "_load_state", ["is_incremental boolean", "previous_extract_date date"])
-        cur.execute("insert into raw._load_state values (false, null)")
+        empty_table(
+            cur,
+            "_load_state",
+            ["is_incremental boolean", "previous_extract_date date", "unfinished_run_ids text"],
+        )
+        cur.execute("insert into raw._load_state values (false, null, null)")
         pg.commit()
 
 
@@ -172,7 +199,11 @@ def main(argv: list[str] | None = None) -> int:
     if not args.extract.is_dir():
         print(f"rpm-load-postgres: extract folder {args.extract} does not exist", file=sys.stderr)
         return 2
-    load(args.extract)
+    try:
+        load(args.extract)
+    except DatabaseInUse as error:
+        print(error, file=sys.stderr)
+        return 2
     return 0
 
 

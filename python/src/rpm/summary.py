@@ -18,6 +18,8 @@ from pathlib import Path
 
 import duckdb
 
+from rpm import duckdb_lock
+
 
 def build_results(run_results: Path) -> dict:
     if not run_results.exists():
@@ -74,7 +76,12 @@ def summary_lines(database: Path, run_results: Path, extract_dir: str) -> list[s
     if not database.exists():
         lines.append("no database yet: the build did not get far enough")
         return lines
-    con = duckdb.connect(str(database), read_only=True)
+    try:
+        con = duckdb_lock.connect(database, read_only=True)
+    except duckdb_lock.DatabaseInUse as error:
+        lines.append(str(error))
+        return lines
+    lines += publication_lines(con)
     extract = _query(
         con, "select extract_date, extract_date_source from intermediate.util_extract_date"
     )
@@ -126,6 +133,28 @@ def summary_lines(database: Path, run_results: Path, extract_dir: str) -> list[s
     lines += kpi_lines(con)
     lines += divergence_lines(con)
     return lines
+
+
+def publication_lines(con) -> list[str]:
+    """Whether this build's marts were published, and which build readers
+    see (write-audit-publish: marts_build is the build, marts what is
+    published)."""
+    built = _query(con, "select run_id from marts_build.rpt_build_info")
+    published = _query(
+        con,
+        "select run_id, extract_date, published_at from audit.published_runs "
+        "order by published_at desc limit 1",
+    )
+    if not published:
+        return ["marts NOT published: no build has passed every test yet (schema marts is empty)"]
+    run_id, extract_date, published_at = published[0]
+    seen = f"run {run_id}, extract date {extract_date}, published {published_at:%Y-%m-%d %H:%M:%S}"
+    if built and built[0][0] == run_id:
+        return [f"marts published: {seen}"]
+    return [
+        "marts NOT published (see the dbt log for why): readers keep the previous build "
+        f"({seen}); the figures below are that build's"
+    ]
 
 
 def _money(value: float) -> str:

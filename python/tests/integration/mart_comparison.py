@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 # Marts whose rows are about the run, not the ledger: when and where it ran.
-RUN_DEPENDENT = {"rpt_kpi_restatements", "rpt_kpi_restatement_causes"}
+RUN_DEPENDENT = {"rpt_kpi_restatements", "rpt_kpi_restatement_causes", "rpt_build_info"}
 
 
 def mart_tables(duckdb_build) -> list[str]:

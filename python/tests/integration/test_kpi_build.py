@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from reference_ledger import ReferenceLedger
 
-from rpm.project_check import check
+from rpm.project_check import check, is_public_mart
 
 pytestmark = pytest.mark.integration
 
@@ -293,18 +293,14 @@ def test_every_column_is_documented_and_the_project_check_passes(root, clean):
     undocumented = []
     marts = 0
     for unique_id, node in catalog["nodes"].items():
-        if node["metadata"]["schema"] != "marts":
+        if unique_id not in manifest["nodes"] or not is_public_mart(manifest["nodes"][unique_id]):
             continue
         marts += 1
         documented = manifest["nodes"][unique_id]["columns"]
         for column in node["columns"]:
             if not documented.get(column.lower(), {}).get("description", "").strip():
                 undocumented.append(f"{node['metadata']['name']}.{column}")
-    mart_models = [
-        node
-        for node in manifest["nodes"].values()
-        if node["resource_type"] == "model" and node["schema"] == "marts"
-    ]
+    mart_models = [node for node in manifest["nodes"].values() if is_public_mart(node)]
     assert marts == len(mart_models) >= 15
     assert not undocumented, "undocumented mart columns: " + ", ".join(undocumented)
     violations, report = check(manifest, catalog)

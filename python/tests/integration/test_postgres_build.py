@@ -164,3 +164,87 @@ def test_a_second_postgres_build_restates_everything(restated, worked_rebuilt_on
     assert bool(scope.restates_everything[0])
     for table in mart_tables(restated):
         assert_same_rows(restated, worked_rebuilt_on_postgres, table, "Postgres")
+
+
+def test_a_reader_during_a_build_sees_one_published_build(
+    root, worked_example, restated, postgres, tmp_path
+):
+    """Issue 17 on Postgres: the worked example built and published, then a
+    build of a later extract (the `restated` fixture's) on the same
+    database. Meanwhile a BI reader queries two marts in one statement, over
+    and over, and is never blocked for long: every answer is the first
+    build's or the second's, never a mix. A third build started meanwhile
+    refuses at once (advisory lock), naming the running build."""
+    import os
+    import subprocess
+    import threading
+    import time
+
+    from conftest import DBT, postgres_build
+
+    first = postgres_build(root, worked_example, tmp_path / "first", postgres, "rpm_test_readers")
+    assert first.returncode == 0, first.output[-3000:]
+    reader = first.connect("bi_reader")
+    reader.autocommit = True
+    sample = (
+        "select (select run_id from marts.rpt_build_info), "
+        "(select count(*) from marts.fct_ar_documents), "
+        "(select sum(ar_end) from marts.rpt_kpis_monthly where segment_type = 'ledger')"
+    )
+
+    def read() -> tuple:
+        with reader.cursor() as cur:
+            cur.execute(sample)
+            return cur.fetchone()
+
+    before = read()
+    seen = {before}
+    second: list = []
+    builder = threading.Thread(
+        target=lambda: second.append(
+            postgres_build(
+                root,
+                restated.database.parent.parent / "extract",
+                tmp_path / "second",
+                postgres,
+                "rpm_test_readers",
+                fresh=False,
+            )
+        )
+    )
+    builder.start()
+    refused = None
+    slowest = 0.0
+    while builder.is_alive():
+        started = time.monotonic()
+        seen.add(read())
+        slowest = max(slowest, time.monotonic() - started)
+        if refused is None and "OK hook: rpm.on-run-start.1" in _latest_log(tmp_path / "second"):
+            refused = subprocess.run(
+                [str(DBT), "build", "--no-use-colors", "--target-path", str(tmp_path / "third")],
+                cwd=root,
+                env={
+                    **os.environ,
+                    **postgres,
+                    "RPM_PG_DATABASE": "rpm_test_readers",
+                    "RPM_TARGET": "postgres",
+                    "DBT_PROFILES_DIR": str(root),
+                },
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
+        time.sleep(0.2)
+    builder.join()
+    assert second[0].returncode == 0, second[0].output[-3000:]
+    after = read()
+    assert before[0] != after[0] and before[1:] != after[1:]  # two different builds
+    assert seen <= {before, after}, seen  # never a mix of the two
+    assert slowest < 10
+    assert refused is not None and refused.returncode != 0
+    assert "is in use by another build" in refused.stdout, refused.stdout[-2000:]
+
+
+def _latest_log(workdir) -> str:
+    log = workdir / "logs" / "dbt.log"
+    return log.read_text(errors="replace") if log.exists() else ""

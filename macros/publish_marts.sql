@@ -1,0 +1,230 @@
+{#- Crash safety and write-audit-publish (docs/incremental.md, "After a
+    crash" and "Publication"). Both run as on-run-end hooks.
+
+    dbt builds the public marts in schema marts_build, out of the readers'
+    sight, and tests them there. A `dbt build` publishes them: it copies
+    every public mart into schema marts, in one transaction, with a row in
+    audit.published_runs, when
+      - it selected every public mart (a partial build would mix two builds),
+      - every node it ran passed (an error-severity test failure, a model
+        error or a skipped node publishes nothing; warnings do not block),
+      - no loaded extract is left unrestated (raw._unrestated_loads).
+    Otherwise readers keep the previous complete build, and the log says
+    what was not published and why. -#}
+
+
+{#- The models of models/marts: what readers may read. -#}
+{% macro public_marts() %}
+    {%- set marts = [] -%}
+    {%- for node in graph.nodes.values()
+        if node.resource_type == 'model' and node.fqn[1] == 'marts' and node.config.enabled -%}
+        {%- do marts.append(node) -%}
+    {%- endfor -%}
+    {{ return(marts | sort(attribute='name')) }}
+{% endmacro %}
+
+
+{#- The nodes of this run that did not pass (error, fail, skipped). -#}
+{% macro failed_results() %}
+    {%- set failed = [] -%}
+    {%- for result in results if result.status in ('error', 'fail', 'skipped') -%}
+        {%- do failed.append(result) -%}
+    {%- endfor -%}
+    {{ return(failed) }}
+{% endmacro %}
+
+
+{#- A run that loaded an extract (its mark is in raw._unrestated_loads) and
+    whose models all ran takes every mark away: the extract's changes are
+    restated. Failed data tests do not keep the marks (the models hold the
+    new extract either way); a failed or skipped model does, and so does a
+    run killed before this hook: the next run then restates everything. -#}
+{% macro mark_load_restated() %}
+    {%- if not execute or flags.WHICH not in ('build', 'run') or target.type != 'duckdb' -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set loaded = invocation_id in rpm.unrestated_load_ids() -%}
+    {%- set unbuilt = [] -%}
+    {%- for result in rpm.failed_results() if result.node.resource_type != 'test'
+        and result.node.resource_type != 'unit_test' -%}
+        {%- do unbuilt.append(result.node.name) -%}
+    {%- endfor -%}
+    {%- if loaded and not unbuilt -%}
+        {#- Returned, not run here: the hook's statements commit. -#}
+        {{ return('begin transaction; delete from raw._unrestated_loads; commit;') }}
+    {%- elif loaded -%}
+        {{ log("the extract's changes are not fully restated (" ~ unbuilt | length
+            ~ " models did not build, e.g. " ~ unbuilt[0]
+            ~ "): the next run restates everything", info=true) }}
+    {%- endif -%}
+    {{ return('') }}
+{% endmacro %}
+
+
+{#- The runs whose loaded extract is not restated yet (raw._unrestated_loads,
+    DuckDB; the table is made by the loader, so dbt's relation cache does not
+    know it). -#}
+{% macro unrestated_load_ids() %}
+    {%- if target.type != 'duckdb' -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set exists = run_query(
+        "select count(*) from information_schema.tables "
+        ~ "where table_schema = 'raw' and table_name = '_unrestated_loads'"
+    ).columns[0].values()[0] > 0 -%}
+    {%- if not exists -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {{ return(run_query('select run_id from raw._unrestated_loads').columns[0].values() | list) }}
+{% endmacro %}
+
+
+{% macro publish_marts() %}
+    {%- if not execute or flags.WHICH not in ('build', 'run') -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set marts = rpm.public_marts() -%}
+    {%- set reasons = [] -%}
+    {%- if flags.WHICH != 'build' -%}
+        {%- do reasons.append('dbt run does not test the marts (use dbt build)') -%}
+    {%- endif -%}
+    {%- set left_out = [] -%}
+    {%- for node in marts if node.unique_id not in selected_resources -%}
+        {%- do left_out.append(node.name) -%}
+    {%- endfor -%}
+    {%- if left_out -%}
+        {%- do reasons.append('the selection leaves out ' ~ left_out | length
+            ~ ' public marts (e.g. ' ~ left_out[0] ~ ')') -%}
+    {%- endif -%}
+    {%- set failed = rpm.failed_results() -%}
+    {%- if failed -%}
+        {%- do reasons.append(failed | length ~ ' nodes did not pass (e.g. '
+            ~ failed[0].node.name ~ ': ' ~ failed[0].status ~ ')') -%}
+    {%- endif -%}
+    {%- if rpm.unrestated_load_ids() -%}
+        {%- do reasons.append('a loaded extract is not fully restated') -%}
+    {%- endif -%}
+    {%- if reasons -%}
+        {{ log("marts not published: " ~ reasons | join('; ')
+            ~ ". Readers keep the previous build (audit.published_runs).", info=true) }}
+        {{ return('') }}
+    {%- endif -%}
+    {{ log("publishing " ~ marts | length ~ " marts (run " ~ invocation_id ~ ")", info=true) }}
+    {{ return(adapter.dispatch('publish_marts', 'rpm')(marts)) }}
+{% endmacro %}
+
+
+{#- One transaction: readers see the previous marts or these, never a mix
+    (DuckDB: a reader is another process, which the file lock keeps out
+    during a build anyway). -#}
+{% macro default__publish_marts(marts) %}
+    begin;
+    create schema if not exists marts;
+    {%- for name in rpm.stale_published_tables(marts) %}
+    drop table marts.{{ name }};
+    {%- endfor %}
+    {%- for node in marts %}
+    drop table if exists marts.{{ node.name }};
+    create table marts.{{ node.name }} as select * from {{ node.relation_name }};
+    {%- endfor %}
+    {%- for statement in rpm.published_run_statements(marts) %}
+    {{ statement }};
+    {%- endfor %}
+    commit;
+{% endmacro %}
+
+
+{#- Postgres: readers are never blocked and never see a mix. A published
+    mart whose columns are unchanged is emptied and refilled (DELETE and
+    INSERT are MVCC: a query sees the old rows or the new ones, and waits
+    for no lock); a new or changed mart is created (dropping a table would
+    make a query waiting on it fail). -#}
+{% macro postgres__publish_marts(marts) %}
+    {%- set readers = [env_var('RPM_PG_BI_ROLE', 'rpm_bi_reader'),
+        env_var('RPM_PG_AUDITOR_ROLE', 'rpm_auditor')] -%}
+    {%- set columns = {} -%}
+    {%- for row in run_query(
+        "select table_schema, table_name, string_agg(column_name || ' ' || data_type, ', ' "
+        ~ "order by ordinal_position) from information_schema.columns "
+        ~ "where table_schema in ('marts', 'marts_build') group by 1, 2").rows -%}
+        {%- do columns.update({row[0] ~ '.' ~ row[1]: row[2]}) -%}
+    {%- endfor -%}
+    begin;
+    create schema if not exists marts;
+    {%- for name in rpm.stale_published_tables(marts) %}
+    drop table marts.{{ name }};
+    {%- endfor %}
+    {%- for node in marts %}
+    {%- if columns.get('marts.' ~ node.name) == columns.get('marts_build.' ~ node.name) %}
+    delete from marts.{{ node.name }};
+    insert into marts.{{ node.name }} select * from {{ node.relation_name }};
+    {%- else %}
+    drop table if exists marts.{{ node.name }};
+    create table marts.{{ node.name }} as select * from {{ node.relation_name }};
+    {%- endif %}
+    {%- endfor %}
+    grant select on all tables in schema marts to {{ readers | join(', ') }};
+    {%- for statement in rpm.published_run_statements(marts) %}
+    {{ statement }};
+    {%- endfor %}
+    grant select on audit.published_runs to {{ readers[1] }};
+    commit;
+{% endmacro %}
+
+
+{#- Spark has no multi-table transaction: each mart is replaced in turn, so
+    a reader during publication may see some marts of each build (a failed
+    build still publishes nothing; docs/spark.md). -#}
+{% macro spark__publish_marts(marts) %}
+    {%- do run_query('create schema if not exists marts') -%}
+    {%- for name in rpm.stale_published_tables(marts) -%}
+        {%- do run_query('drop table marts.' ~ name) -%}
+    {%- endfor -%}
+    {%- for node in marts -%}
+        {%- do run_query('drop table if exists marts.' ~ node.name) -%}
+        {%- do run_query('create table marts.' ~ node.name ~ ' using parquet as select * from '
+            ~ node.relation_name) -%}
+    {%- endfor -%}
+    {%- for statement in rpm.published_run_statements(marts) -%}
+        {%- do run_query(statement) -%}
+    {%- endfor -%}
+    {{ return('') }}
+{% endmacro %}
+
+
+{#- Tables in schema marts that are no public mart any more (a mart removed
+    or renamed since they were published). -#}
+{% macro stale_published_tables(marts) %}
+    {%- set names = marts | map(attribute='name') | list -%}
+    {%- if target.type == 'spark' -%}
+        {#- SHOW TABLES also lists the session's temporary views. -#}
+        {%- set published = [] -%}
+        {%- for row in run_query('show tables in marts').rows if not row[2] -%}
+            {%- do published.append(row[1]) -%}
+        {%- endfor -%}
+    {%- else -%}
+        {%- set published = run_query(
+            "select table_name from information_schema.tables where table_schema = 'marts'"
+        ).columns[0].values() -%}
+    {%- endif -%}
+    {{ return(published | reject('in', names) | list) }}
+{% endmacro %}
+
+
+{#- audit.published_runs: one row per publication, append-only, from the
+    one-row mart rpt_build_info. -#}
+{% macro published_run_statements(marts) %}
+    {%- set text = dbt.type_string() -%}
+    {%- set build_info = graph.nodes.values() | selectattr('name', 'equalto', 'rpt_build_info')
+        | first -%}
+    {{ return([
+        'create schema if not exists audit',
+        'create table if not exists audit.published_runs (run_id ' ~ text
+            ~ ', extract_date date, extract_file_md5s ' ~ text
+            ~ ', published_mart_count integer, published_at timestamp)'
+            ~ (' using parquet' if target.type == 'spark' else ''),
+        'insert into audit.published_runs select run_id, extract_date, extract_file_md5s, '
+            ~ marts | length ~ ', ' ~ dbt.current_timestamp() ~ ' from '
+            ~ build_info.relation_name,
+    ]) }}
+{% endmacro %}

@@ -1,0 +1,46 @@
+-- The build the marts come from, in one row: dbt's run id, when the run
+-- started, the extract date and the MD5 of every extract file read. It is
+-- published with the other marts, so a reader sees which build it reads
+-- (every publication is also a row of audit.published_runs).
+
+with
+
+extract_date as (
+
+    select
+        extract_date,
+        extract_date_source
+    from {{ ref('util_extract_date') }}
+
+),
+
+files as (
+
+    -- dbt's listagg cannot order on Spark: there, sorting the texts
+    -- table:md5 orders them by table.
+    {%- set file_md5 = dbt.concat(['table_name', "':'", 'file_md5']) %}
+    {%- if target.type == 'spark' %}
+        {%- set md5s = 'array_join(array_sort(collect_list('
+            ~ file_md5 ~ ")), ', ')" %}
+    {%- else %}
+        {%- set md5s = dbt.listagg(file_md5, "', '", 'order by table_name') %}
+    {%- endif %}
+    select {{ md5s }} as extract_file_md5s
+    from {{ ref('stg_load__extract_files') }}
+
+),
+
+final as (
+
+    select
+        '{{ invocation_id }}' as run_id,
+        {{ audit_run_started_at() }} as run_started_at,
+        extract_date.extract_date,
+        extract_date.extract_date_source,
+        files.extract_file_md5s
+    from extract_date
+    cross join files
+
+)
+
+select * from final
