@@ -48,7 +48,9 @@ def layer_of(node: dict) -> str:
 def is_public_mart(node: dict) -> bool:
     """A model under models/marts: built in schema marts_build, published to
     schema marts (macros/publish_marts.sql)."""
-    return node["resource_type"] == "model" and node["fqn"][1] == "marts"
+    return node["resource_type"] == "model" and node["original_file_path"].startswith(
+        "models/marts/"
+    )
 
 
 def check(manifest: dict, catalog: dict | None = None) -> tuple[list[str], list[str]]:
