@@ -55,10 +55,11 @@ BUILD_STEPS = [
     ("kpis and operations", ["--select", "tag:kpis", "tag:operations"]),
     ("audit trail", ["--select", "tag:audit"]),
 ]
-# The KPI and operations layers read each other (operations marts use the KPI
-# periods and segments; the risk tier, an operations model, is a KPI segment
-# type), so they build in one step and its wall time is split between them in
-# proportion to the summed execution time of each layer's models and tests.
+# The ledger core step builds staging, validation and core (customers,
+# promises and the risk score included). The KPI and operations domains
+# build in one step (operations reads the KPI domain's periods and segment
+# facts) and its wall time is split between them in proportion to the
+# summed execution time of each layer's models and tests.
 LAYERS = ["kpis", "operations"]
 
 

@@ -44,7 +44,7 @@
             snapshots.document_id,
             snapshots.open_amount_reporting as amount_reporting
         from input_periods
-        inner join {{ ref('fct_ar_aging_snapshots') }} as snapshots
+        inner join {{ ref('core_ar_aging_snapshots') }} as snapshots
             on input_periods.ar_begin_date = snapshots.as_of_date
 
         union all
@@ -58,7 +58,7 @@
             snapshots.document_id,
             snapshots.open_amount_reporting as amount_reporting
         from input_periods
-        inner join {{ ref('fct_ar_aging_snapshots') }} as snapshots
+        inner join {{ ref('core_ar_aging_snapshots') }} as snapshots
             on input_periods.period_end_date = snapshots.as_of_date
         inner join end_inputs
             on
@@ -74,7 +74,7 @@
             documents.document_id,
             documents.amount_reporting
         from input_periods
-        inner join {{ ref('fct_ar_documents') }} as documents
+        inner join {{ ref('core_ar_documents') }} as documents
             on
                 documents.document_date >= input_periods.period_start_date
                 and documents.document_date <= input_periods.period_end_date
@@ -130,7 +130,7 @@
         {{ customer_columns }},
         by_document.amount_reporting
     from by_document
-    inner join {{ ref('fct_ar_documents') }} as documents
+    inner join {{ ref('core_ar_documents') }} as documents
         on by_document.document_id = documents.document_id
     left join {{ ref('int_kpi_customer_period_segments') }} as segments
         on

@@ -3,21 +3,25 @@ and the real project passes it (make test runs it on the parsed project)."""
 
 from __future__ import annotations
 
-from rpm.project_check import check
+from rpm.project_check import check, expected_access
 
 
 def node(name, path, description="d", schema="intermediate", parents=(), contract=True, **kw):
-    return {
+    node = {
         "resource_type": kw.get("resource_type", "model"),
         "package_name": "rpm",
+        "unique_id": f"model.rpm.{name}",
         "name": name,
         "original_file_path": path,
         "description": description,
         "schema": schema,
         "depends_on": {"nodes": list(parents)},
-        "config": {"contract": {"enforced": contract}},
+        "config": {"contract": {"enforced": contract}, "group": kw.get("group")},
         "columns": kw.get("columns", {}),
+        "raw_code": kw.get("raw_code", "select 1"),
     }
+    node["config"]["access"] = kw.get("access", expected_access(node) or "private")
+    return node
 
 
 def unique_test(model_id):
@@ -82,3 +86,106 @@ def test_with_a_catalog_every_built_column_must_be_described():
     violations, report = check(manifest, catalog)
     assert violations == ["model.rpm.int_a: column y has no description"]
     assert report == ["  intermediate      1 of     2 columns described (50%)"]
+
+
+def manifest_of(*models):
+    nodes = {f"model.rpm.{m['name']}": m for m in models}
+    for model_id in list(nodes):
+        nodes[f"test.rpm.unique_{model_id}"] = unique_test(model_id)
+    return {"metadata": {"project_name": "rpm"}, "nodes": nodes, "sources": {}, "macros": {}}
+
+
+def test_marts_are_leaves_and_private_models_stay_in_their_group():
+    """An intermediate model reading a mart, a model reading another group's
+    private model, two groups reading each other and a mart that is not
+    public: each is a violation."""
+    manifest = manifest_of(
+        node("stg_erp__a", "models/staging/erp/stg_erp__a.sql", group="intake"),
+        node("core_a", "models/core/ledger/core_a.sql", group="core"),
+        node("fct_a", "models/marts/ledger/fct_a.sql", group="core", parents=["model.rpm.core_a"]),
+        node("int_kpi_x", "models/intermediate/kpis/int_kpi_x.sql", group="kpis"),
+        node(
+            "int_reads_mart",
+            "models/intermediate/kpis/int_reads_mart.sql",
+            group="kpis",
+            parents=["model.rpm.fct_a", "model.rpm.int_ops_y"],
+        ),
+        node(
+            "int_ops_y",
+            "models/intermediate/operations/int_ops_y.sql",
+            group="operations",
+            parents=["model.rpm.int_kpi_x"],
+        ),
+        node(
+            "rpt_b",
+            "models/marts/kpis/rpt_b.sql",
+            group="kpis",
+            access="protected",
+            parents=["model.rpm.int_kpi_x"],
+        ),
+    )
+    violations, _ = check(manifest)
+    assert sorted(violations) == sorted(
+        [
+            "model.rpm.int_reads_mart: reads the public mart fct_a (marts are leaves: "
+            "read the core model it selects)",
+            "model.rpm.int_reads_mart: reads int_ops_y, private to group operations "
+            "(this model's group: kpis)",
+            "model.rpm.int_ops_y: reads int_kpi_x, private to group kpis "
+            "(this model's group: operations)",
+            "groups kpis and operations read each other (a loop)",
+            "model.rpm.rpt_b: access protected, its layer's is public",
+        ]
+    )
+
+
+def test_a_core_model_published_by_a_thin_mart_is_documented_by_it():
+    """core_a's columns are described on fct_a, which selects it; core_b, read
+    by a mart that does more than select it, is not."""
+    thin = "-- published\n{{ config(materialized='view') }}\n\nselect * from {{ ref('core_a') }}\n"
+    manifest = manifest_of(
+        node("core_a", "models/core/core_a.sql", group="core"),
+        node("core_b", "models/core/core_b.sql", group="core"),
+        node(
+            "fct_a",
+            "models/marts/fct_a.sql",
+            group="core",
+            parents=["model.rpm.core_a"],
+            raw_code=thin,
+            columns={"x": {"description": "an x"}},
+        ),
+        node(
+            "fct_b",
+            "models/marts/fct_b.sql",
+            group="core",
+            parents=["model.rpm.core_b"],
+            raw_code="select *, 1 as y from {{ ref('core_b') }}",
+            columns={"x": {"description": "an x"}, "y": {"description": "a y"}},
+        ),
+    )
+    catalog = {
+        "nodes": {
+            "model.rpm.core_a": {"columns": {"x": {}}},
+            "model.rpm.core_b": {"columns": {"x": {}}},
+            "model.rpm.fct_a": {"columns": {"x": {}}},
+            "model.rpm.fct_b": {"columns": {"x": {}, "y": {}}},
+        }
+    }
+    violations, _ = check(manifest, catalog)
+    assert violations == ["model.rpm.core_b: column x has no description"]
+
+
+def test_a_mart_built_in_another_order_than_its_contract_is_a_violation():
+    """A view keeps the order of the model it selects; dbt checks names and
+    types only. The catalog gives the built order."""
+    manifest = manifest_of(
+        node(
+            "fct_a",
+            "models/marts/fct_a.sql",
+            group="core",
+            columns={"x": {"description": "an x"}, "y": {"description": "a y"}},
+        )
+    )
+    catalog = {"nodes": {"model.rpm.fct_a": {"columns": {"y": {"index": 1}, "x": {"index": 2}}}}}
+    violations, _ = check(manifest, catalog)
+    assert violations == ["model.rpm.fct_a: column 1 is y, the contract's is x"]

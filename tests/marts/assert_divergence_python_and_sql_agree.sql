@@ -2,6 +2,8 @@
 -- every row of one is in the other with the same pattern, severity, reason,
 -- response and window, and the same evidence to 1e-9. Returns the rows that
 -- differ. DuckDB only (the engine with both).
+-- Reads models private to the signals group.
+{{ config(group='signals') }}
 {{ config(enabled=target.type == 'duckdb') }}
 
 with

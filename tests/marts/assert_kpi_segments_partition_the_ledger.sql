@@ -2,6 +2,8 @@
 -- each period its segments' AR (begin and end), current AR and credit sales
 -- add up to the whole ledger's exactly (exact decimal
 -- money). Returns the periods and segment types that do not.
+-- Reads models private to the kpis group.
+{{ config(group='kpis') }}
 
 with
 

@@ -1,3 +1,5 @@
+-- Reads models private to the intake group.
+{{ config(group='intake') }}
 {{ config(severity='warn') }}
 -- Freshness against the extract date, not the wall clock: a table whose
 -- latest date (its contract date_column) trails the extract date by more

@@ -28,7 +28,7 @@ open_documents as (
         snapshots.company_code,
         snapshots.currency_code
     from periods
-    inner join {{ ref('fct_ar_aging_snapshots') }} as snapshots
+    inner join {{ ref('core_ar_aging_snapshots') }} as snapshots
         on periods.period_end_date = snapshots.as_of_date
 
 ),
@@ -45,7 +45,7 @@ document_months as (
         cast({{ dbt.date_trunc('month', 'document_date') }} as date)
             as month_start_date,
         min(document_date) as first_document_date
-    from {{ ref('fct_ar_documents') }}
+    from {{ ref('core_ar_documents') }}
     group by 1, 2, 3, 4
 
 ),

@@ -79,7 +79,7 @@ aging as (
             end
         ) as credit_balances_reporting,
         count(*) as open_item_count
-    from {{ ref('fct_ar_aging_snapshots') }}
+    from {{ ref('core_ar_aging_snapshots') }}
     group by 1, 2, 3, 4
 
 ),
@@ -93,7 +93,7 @@ unapplied as (
         currency_code,
         sum(unapplied_credits_reporting) as unapplied_credits_reporting,
         sum(unapplied_cash_reporting) as unapplied_cash_reporting
-    from {{ ref('fct_unapplied_balance_snapshots') }}
+    from {{ ref('core_unapplied_balance_snapshots') }}
     group by 1, 2, 3, 4
 
 ),
@@ -130,7 +130,7 @@ document_flows as (
                 else 0
             end
         ) as disputed_amount_reporting
-    from {{ ref('fct_ar_documents') }}
+    from {{ ref('core_ar_documents') }}
     group by 1, 2, 3, 4
 
 ),
@@ -160,7 +160,7 @@ write_off_flows as (
             end
         ) as recoveries_reporting
     from {{ ref('int_ar_balance_events') }} as balance_events
-    inner join {{ ref('fct_ar_documents') }} as documents
+    inner join {{ ref('core_ar_documents') }} as documents
         on balance_events.document_id = documents.document_id
     where balance_events.event_type in ('write_off', 'recovery')
     group by 1, 2, 3, 4

@@ -21,7 +21,7 @@ documents as (
         document_id,
         company_code,
         currency_code
-    from {{ ref('fct_ar_documents') }}
+    from {{ ref('core_ar_documents') }}
 
 ),
 
@@ -52,7 +52,7 @@ applications as (
         'all' as variant,
         application_date as event_date,
         days_from_receipt_to_application as elapsed_days
-    from {{ ref('fct_cash_applications') }}
+    from {{ ref('core_cash_applications') }}
     -- An application dated on or after its receipt's reversal never counted.
     where source_type = 'receipt' and is_counted
 

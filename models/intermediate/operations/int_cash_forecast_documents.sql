@@ -34,7 +34,7 @@ open_items as (
         open_amount_reporting,
         cast({{ dbt.date_trunc('month', 'as_of_date') }} as date)
             as as_of_month_start_date
-    from {{ ref('fct_ar_aging_snapshots') }}
+    from {{ ref('core_ar_aging_snapshots') }}
     where open_amount_reporting > 0
 
 ),
@@ -158,7 +158,7 @@ promises as (
             "case when promises.promise_currency_code = '" ~ reporting_currency
             ~ "' then " ~ to_rate(1) ~ " else rates.rate_to_reporting end"
         ) }} as promised_amount_reporting
-    from {{ ref('fct_promises_to_pay') }} as promises
+    from {{ ref('core_promises_to_pay') }} as promises
     left join {{ ref('int_fx_rates_resolved') }} as rates
         on
             promises.promise_currency_code = rates.currency_code

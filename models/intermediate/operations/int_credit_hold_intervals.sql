@@ -15,7 +15,7 @@ documents as (
         customer_id,
         {{ add_days('due_date', var('credit_hold_days_past_due')) }}
             as hold_from_date
-    from {{ ref('fct_ar_documents') }}
+    from {{ ref('core_ar_documents') }}
     where document_type in ('INV', 'DM')
 
 ),

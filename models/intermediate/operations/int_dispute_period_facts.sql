@@ -52,7 +52,7 @@ disputes as (
             'documents.fx_rate_to_reporting'
         ) }} as disputed_amount_reporting
     from {{ ref('int_disputes_validated') }} as disputes
-    inner join {{ ref('fct_ar_documents') }} as documents
+    inner join {{ ref('core_ar_documents') }} as documents
         on disputes.document_id = documents.document_id
     left join slas on disputes.dispute_type = slas.dispute_type
 
@@ -64,7 +64,7 @@ open_document_balances as (
         as_of_date,
         document_id,
         open_amount_reporting
-    from {{ ref('fct_ar_aging_snapshots') }}
+    from {{ ref('core_ar_aging_snapshots') }}
 
 ),
 

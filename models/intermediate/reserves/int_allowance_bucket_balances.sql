@@ -27,7 +27,7 @@ balances as (
         snapshots.aging_bucket_order,
         sum(snapshots.open_amount_reporting) as positive_ar_in_bucket
     from periods
-    inner join {{ ref('fct_ar_aging_snapshots') }} as snapshots
+    inner join {{ ref('core_ar_aging_snapshots') }} as snapshots
         on periods.period_end_date = snapshots.as_of_date
     where snapshots.open_amount_reporting > 0
     group by 1, 2, 3, 4, 5, 6

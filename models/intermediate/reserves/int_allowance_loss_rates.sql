@@ -55,7 +55,7 @@ snapshots as (
         document_id,
         aging_bucket_order,
         open_amount_reporting
-    from {{ ref('fct_ar_aging_snapshots') }}
+    from {{ ref('core_ar_aging_snapshots') }}
     -- Only positive balances are exposed to loss (v2): an over-applied
     -- document owes nothing.
     where is_month_end and open_amount_reporting > 0

@@ -19,7 +19,7 @@ restatements as (
         segment_value,
         kpi_name,
         first_reported_at
-    from {{ ref('rpt_kpi_restatements') }}
+    from {{ ref('audit_kpi_restatements') }}
 
 ),
 

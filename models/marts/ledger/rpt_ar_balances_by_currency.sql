@@ -11,7 +11,7 @@ open_items as (
         currency_code,
         open_amount_document,
         open_amount_reporting
-    from {{ ref('fct_ar_aging_snapshots') }}
+    from {{ ref('core_ar_aging_snapshots') }}
 
 ),
 
@@ -24,7 +24,7 @@ unapplied as (
         unapplied_credits_reporting,
         unapplied_cash_transaction,
         unapplied_cash_reporting
-    from {{ ref('fct_unapplied_balance_snapshots') }}
+    from {{ ref('core_unapplied_balance_snapshots') }}
 
 ),
 

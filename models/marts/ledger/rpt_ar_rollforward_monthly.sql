@@ -30,7 +30,7 @@ snapshots as (
         company_code,
         as_of_date,
         open_amount_reporting
-    from {{ ref('fct_ar_aging_snapshots') }}
+    from {{ ref('core_ar_aging_snapshots') }}
 
 ),
 

@@ -11,7 +11,7 @@ balances as (
         company_code,
         as_of_date,
         sum(open_amount_reporting) as ar_reporting
-    from {{ ref('fct_ar_aging_snapshots') }}
+    from {{ ref('core_ar_aging_snapshots') }}
     where is_month_end
     group by 1, 2
 
@@ -24,7 +24,7 @@ unapplied as (
         as_of_date,
         sum(unapplied_credits_reporting) as unapplied_credits_reporting,
         sum(unapplied_cash_reporting) as unapplied_cash_reporting
-    from {{ ref('fct_unapplied_balance_snapshots') }}
+    from {{ ref('core_unapplied_balance_snapshots') }}
     where is_month_end
     group by 1, 2
 

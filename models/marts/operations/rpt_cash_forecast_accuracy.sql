@@ -24,7 +24,7 @@ months as (
 
 companies as (
 
-    select distinct company_code from {{ ref('fct_cash_receipts') }}
+    select distinct company_code from {{ ref('core_cash_receipts') }}
 
 ),
 
@@ -34,7 +34,7 @@ receipt_events as (
         company_code,
         receipt_date as event_date,
         amount_reporting
-    from {{ ref('fct_cash_receipts') }}
+    from {{ ref('core_cash_receipts') }}
 
     union all
 
@@ -42,7 +42,7 @@ receipt_events as (
         company_code,
         reversal_date as event_date,
         -amount_reporting as amount_reporting
-    from {{ ref('fct_cash_receipts') }}
+    from {{ ref('core_cash_receipts') }}
     where reversal_date is not null
 
 ),

@@ -22,7 +22,7 @@ actions as (
         month_end_date as trigger_date,
         customer_id,
         is_carried_out
-    from {{ ref('fct_statement_actions') }}
+    from {{ ref('int_statement_actions') }}
     where is_due
 
     union all
@@ -32,7 +32,7 @@ actions as (
         trigger_date,
         customer_id,
         is_carried_out
-    from {{ ref('fct_first_call_actions') }}
+    from {{ ref('int_first_call_actions') }}
     where is_due
 
     union all
@@ -42,7 +42,7 @@ actions as (
         document_date as trigger_date,
         customer_id,
         has_valid_approval as is_carried_out
-    from {{ ref('fct_credit_hold_invoices') }}
+    from {{ ref('int_credit_hold_invoices') }}
 
 ),
 

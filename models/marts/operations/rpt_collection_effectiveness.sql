@@ -33,7 +33,7 @@ events as (
             as promise_pending_count,
         0 as outbound_call_count,
         0 as right_party_contact_count
-    from {{ ref('fct_promises_to_pay') }}
+    from {{ ref('core_promises_to_pay') }}
 
     union all
 

@@ -29,7 +29,7 @@ first_calls as (
             as triggering_document_count,
         min(actions.first_triggering_document_id) as triggering_document_id,
         min(actions.deadline_date) as deadline_date
-    from {{ ref('fct_first_call_actions') }} as actions
+    from {{ ref('int_first_call_actions') }} as actions
     cross join extract_date
     where
         not actions.is_carried_out
@@ -48,7 +48,7 @@ statements as (
         cast(null as {{ dbt.type_string() }}) as triggering_document_id,
         {{ add_days('month_end_date', var('statement_window_days')) }}
             as deadline_date
-    from {{ ref('fct_statement_actions') }}
+    from {{ ref('int_statement_actions') }}
     where not is_carried_out and not is_due
 
 ),
@@ -87,7 +87,7 @@ open_positions as (
         count(*) as open_item_count,
         sum(open_amount_reporting) as open_amount_reporting,
         max(days_past_due) as oldest_days_past_due
-    from {{ ref('fct_ar_aging_snapshots') }}
+    from {{ ref('core_ar_aging_snapshots') }}
     where is_extract_date
     group by 1
 
@@ -179,7 +179,7 @@ final as (
             as is_on_credit_hold
     from actions
     cross join extract_date
-    left join {{ ref('dim_customers') }} as customers
+    left join {{ ref('core_customers') }} as customers
         on actions.customer_id = customers.customer_id
     left join open_positions on actions.customer_id = open_positions.customer_id
     left join last_contacts on actions.customer_id = last_contacts.customer_id

@@ -10,7 +10,7 @@ with
 
 buckets as (
 
-    select * from {{ ref('rpt_allowance_by_bucket') }}
+    select * from {{ ref('int_allowance_by_bucket') }}
 
 ),
 

@@ -8,7 +8,18 @@
   column; with a catalog, every built column of every model and snapshot is
   described (100 % coverage);
 - layer rules: only staging models read sources; base models are read only by
-  staging and quarantine models; model names carry their layer's prefix.
+  staging and quarantine models; model names carry their layer's prefix;
+- lineage (docs/architecture.md): marts are leaves, no model reads a model in
+  models/marts but the audit trail (which records what was published), and no
+  int_/core_ model reads a fct_/dim_/rpt_ one;
+- governance: a private model is read only inside its group (dbt rejects it
+  at parse time too); base models and domain internals are private, marts
+  public; the groups' reads form no loop (domains do not read each other
+  both ways).
+
+A core model published by a thin mart (`select * from {{ ref('core_x') }}`)
+is documented and key-tested on the mart: its columns and primary key count
+as the mart's.
 
 Prints each violation and the column-documentation coverage per layer;
 exits 1 on any violation.
@@ -18,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -25,6 +37,8 @@ from pathlib import Path
 # Folder under models/ -> allowed name prefixes.
 LAYER_PREFIXES = {
     "staging": ("base_", "stg_"),
+    "validation": ("int_",),
+    "core": ("core_", "int_"),
     "intermediate": ("int_",),
     "marts": ("fct_", "dim_", "rpt_"),
     "audit": ("audit_",),
@@ -37,6 +51,18 @@ SOURCE_READERS = {
     "extract_row_accounting": "counts raw rows apart from staging, so the row identity can fail",
 }
 DISPATCH_PREFIXES = ("default__", "duckdb__", "postgres__", "spark__")
+MART_PREFIXES = ("fct_", "dim_", "rpt_")
+# Layers that may read a public mart: the audit trail records what was published.
+MART_READERS = ("audit",)
+# Expected access per layer (and per sub-folder where it differs).
+LAYER_ACCESS = {
+    "models/staging/erp/base/": "private",
+    "models/intermediate/restatement/": "protected",
+    "models/intermediate/": None,  # private, or protected for a domain's interface
+    "models/marts/": "public",
+    "models/": "protected",
+}
+THIN_SELECT = re.compile(r"^select \* from \{\{ ref\('(\w+)'\) \}\}$")
 
 
 def layer_of(node: dict) -> str:
@@ -51,6 +77,72 @@ def is_public_mart(node: dict) -> bool:
     return node["resource_type"] == "model" and node["original_file_path"].startswith(
         "models/marts/"
     )
+
+
+def published_by(nodes: dict) -> dict[str, dict]:
+    """Core or domain models whose rows a public mart publishes as a thin
+    select: model id -> the mart."""
+    published = {}
+    for node in nodes.values():
+        if node["resource_type"] != "model" or not is_public_mart(node):
+            continue
+        body = [
+            line.strip()
+            for line in node.get("raw_code", "").splitlines()
+            if line.strip() and not line.startswith("--") and not line.startswith("{{ config(")
+        ]
+        parents = node["depends_on"]["nodes"]
+        if len(body) == 1 and THIN_SELECT.match(body[0]) and len(parents) == 1:
+            published[parents[0]] = node
+    return published
+
+
+def expected_access(node: dict) -> str | None:
+    path = node["original_file_path"]
+    for prefix, access in LAYER_ACCESS.items():
+        if path.startswith(prefix):
+            return access
+    return None
+
+
+def lineage_violations(own: dict, nodes: dict) -> list[str]:
+    """Marts are leaves, private models stay in their group, groups do not loop."""
+    violations = []
+    group_reads: dict[str, set[str]] = defaultdict(set)
+    for uid, node in sorted(own.items()):
+        if node["resource_type"] != "model":
+            continue
+        group = node["config"].get("group")
+        access = node["config"].get("access")
+        expected = expected_access(node)
+        if expected and access != expected:
+            violations.append(f"{uid}: access {access}, its layer's is {expected}")
+        for parent_id in node["depends_on"]["nodes"]:
+            parent = nodes.get(parent_id)
+            if not parent or parent["resource_type"] != "model":
+                continue
+            if is_public_mart(parent) and layer_of(node) not in MART_READERS:
+                violations.append(
+                    f"{uid}: reads the public mart {parent['name']} (marts are leaves: "
+                    "read the core model it selects)"
+                )
+            elif node["name"].startswith(("int_", "core_")) and parent["name"].startswith(
+                MART_PREFIXES
+            ):
+                violations.append(f"{uid}: an intermediate model reads {parent['name']}")
+            parent_group = parent["config"].get("group")
+            if parent["config"].get("access") == "private" and parent_group != group:
+                violations.append(
+                    f"{uid}: reads {parent['name']}, private to group {parent_group} "
+                    f"(this model's group: {group})"
+                )
+            if parent_group and group and parent_group != group:
+                group_reads[group].add(parent_group)
+    for group, read in sorted(group_reads.items()):
+        for other in sorted(read):
+            if group in group_reads.get(other, set()) and group < other:
+                violations.append(f"groups {group} and {other} read each other (a loop)")
+    return violations
 
 
 def check(manifest: dict, catalog: dict | None = None) -> tuple[list[str], list[str]]:
@@ -78,12 +170,14 @@ def check(manifest: dict, catalog: dict | None = None) -> tuple[list[str], list[
         ):
             violations.append(f"{uid}: macro without description in macros/_macros.yml")
 
+    published = published_by(nodes)
     keyed = set()
     for node in nodes.values():
         if node["resource_type"] == "test":
             name = (node.get("test_metadata") or {}).get("name")
             if name in PRIMARY_KEY_TESTS:
                 keyed.update(node["depends_on"]["nodes"])
+    keyed.update(uid for uid, mart in published.items() if mart["unique_id"] in keyed)
     for uid, node in sorted(own.items()):
         if node["resource_type"] != "seed" and uid not in keyed:
             violations.append(
@@ -115,23 +209,33 @@ def check(manifest: dict, catalog: dict | None = None) -> tuple[list[str], list[
         if prefixes and not node["name"].startswith(prefixes):
             violations.append(f"{uid}: name should start with one of {', '.join(prefixes)}")
 
+    violations += lineage_violations(own, nodes)
     if catalog:
-        violations += undocumented_columns(own, catalog)
-    report = coverage(own, catalog) if catalog else []
+        violations += undocumented_columns(own, catalog, published)
+        violations += contract_order_violations(own, catalog)
+    report = coverage(own, catalog, published) if catalog else []
     return violations, report
 
 
-def undocumented_columns(own: dict, catalog: dict) -> list[str]:
+def documented_columns(uid: str, node: dict, published: dict) -> set[str]:
+    """Described columns of a node (of its publishing mart for a core model
+    published as a thin select)."""
+    columns = (
+        {**published[uid]["columns"], **node["columns"]} if uid in published else node["columns"]
+    )
+    return {name.lower() for name, spec in columns.items() if spec.get("description")}
+
+
+def undocumented_columns(own: dict, catalog: dict, published: dict | None = None) -> list[str]:
     """Every built column (catalog) of every model and snapshot must be
     described."""
+    published = published or {}
     missing = []
     for uid, node in sorted(own.items()):
         built = catalog.get("nodes", {}).get(uid)
         if not built or node["resource_type"] == "seed":
             continue
-        documented = {
-            name.lower() for name, spec in node["columns"].items() if spec.get("description")
-        }
+        documented = documented_columns(uid, node, published)
         missing += [
             f"{uid}: column {column} has no description"
             for column in built["columns"]
@@ -140,16 +244,35 @@ def undocumented_columns(own: dict, catalog: dict) -> list[str]:
     return missing
 
 
-def coverage(own: dict, catalog: dict) -> list[str]:
+def contract_order_violations(own: dict, catalog: dict) -> list[str]:
+    """A public mart's built columns come in its contract's order (a view
+    over a core model keeps the core model's order, which dbt does not check)."""
+    violations = []
+    for uid, node in sorted(own.items()):
+        built = catalog.get("nodes", {}).get(uid, {}).get("columns", {})
+        if not is_public_mart(node) or not all("index" in c for c in built.values()):
+            continue
+        order = [name.lower() for name, _ in sorted(built.items(), key=lambda c: c[1]["index"])]
+        declared = [name.lower() for name in node["columns"]]
+        if built and order != declared:
+            first = next(
+                i for i, pair in enumerate(zip(order, declared, strict=False)) if pair[0] != pair[1]
+            )
+            violations.append(
+                f"{uid}: column {first + 1} is {order[first]}, the contract's is {declared[first]}"
+            )
+    return violations
+
+
+def coverage(own: dict, catalog: dict, published: dict | None = None) -> list[str]:
     """Share of the built columns (catalog) that are described, per layer."""
+    published = published or {}
     described: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for uid, node in own.items():
         built = catalog.get("nodes", {}).get(uid)
         if not built or node["resource_type"] == "seed":
             continue
-        documented = {
-            name.lower() for name, spec in node["columns"].items() if spec.get("description")
-        }
+        documented = documented_columns(uid, node, published)
         for column in built["columns"]:
             described[layer_of(node)][1] += 1
             described[layer_of(node)][0] += column.lower() in documented

@@ -36,7 +36,8 @@ quarters as (
             ({{ dbt.datediff("cast('2000-01-01' as date)", 'period_start_date',
                 'month') }}) / 3 as integer
         ) as quarter_number
-    from {{ ref('rpt_kpis_quarterly') }}
+    from {{ ref('int_kpis_with_status') }}
+    where period_grain = 'quarter'
 
 ),
 

@@ -9,7 +9,7 @@ with
 
 customers as (
 
-    select customer_id from {{ ref('dim_customers') }}
+    select customer_id from {{ ref('core_customers') }}
 
 ),
 
@@ -30,7 +30,7 @@ documents as (
         document_type,
         document_date,
         amount_reporting
-    from {{ ref('fct_ar_documents') }}
+    from {{ ref('core_ar_documents') }}
 
 ),
 
@@ -40,7 +40,7 @@ open_items as (
         customer_id,
         as_of_date,
         count(*) as open_item_count
-    from {{ ref('fct_ar_aging_snapshots') }}
+    from {{ ref('core_ar_aging_snapshots') }}
     group by 1, 2
 
 ),

@@ -28,7 +28,7 @@ customers as (
         coalesce(country_code, '(none)') as country_code,
         coalesce(region, '(none)') as region,
         coalesce(collector_id, '(none)') as collector_id
-    from {{ ref('dim_customers') }}
+    from {{ ref('core_customers') }}
 
 ),
 
@@ -50,7 +50,7 @@ risk_scores as (
         customer_id,
         month_end_date,
         risk_tier
-    from {{ ref('fct_customer_risk_scores') }}
+    from {{ ref('core_customer_risk_scores') }}
 
 ),
 

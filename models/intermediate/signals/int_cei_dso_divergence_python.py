@@ -42,7 +42,8 @@ def model(dbt, session):
         warmup_quarters=int(dbt.config.get("divergence_warmup_quarters")),
     )
     quarters = (
-        dbt.ref("rpt_kpis_quarterly")
+        dbt.ref("int_kpis_with_status")
+        .filter("period_grain = 'quarter'")
         .project(
             "segment_type, segment_value, period_start_date, is_partial_period, "
             "cei_pct, dso_days, active_account_count"

@@ -33,7 +33,7 @@ settled_months as (
             amount_reporting
             * case when days_late > 0 then days_late else 0 end
         ) as settled_amount_days_late
-    from {{ ref('fct_ar_documents') }}
+    from {{ ref('core_ar_documents') }}
     where document_type in ('INV', 'DM') and settlement_date is not null
     group by 1, 2
 

@@ -110,7 +110,7 @@ receipts as {{ materialized_cte() }} (
         receipts.amount_receipt,
         receipts.fx_rate_to_reporting,
         max(promises.promise_sequence) as last_promise_sequence
-    from {{ ref('fct_cash_receipts') }} as receipts
+    from {{ ref('core_cash_receipts') }} as receipts
     inner join promises
         on
             receipts.customer_id = promises.customer_id
