@@ -7,6 +7,10 @@
     on-run-start hook of build and run. -#}
 
 {% macro load_raw_extract() %}
+    {%- if execute and flags.WHICH in ('build', 'run')
+        and var('rpm_extract_source', 'files') == 'warehouse' -%}
+        {{ return(rpm.register_warehouse_extract()) }}
+    {%- endif -%}
     {%- if execute and flags.WHICH in ('build', 'run') and rpm.selection_reads_raw()
         and rpm.selection_restates_everything_it_must() -%}
         {{ return(adapter.dispatch('load_raw_extract', 'rpm')()) }}
@@ -65,7 +69,10 @@
 
 
 {% macro duckdb__load_raw_extract() %}
-    {%- set folder = env_var('AR_EXTRACT_DIR', 'data/demo_extract') | replace("'", "''") -%}
+    {#- The folder is data: the dbt-duckdb plugin (rpm.duckdb_lock) binds
+        AR_EXTRACT_DIR to the DuckDB variable rpm_extract_dir, and every file
+        is read through it; no path is pasted into the SQL text. -#}
+    {%- set folder = env_var('AR_EXTRACT_DIR', 'data/demo_extract') -%}
     {%- do run_query('create schema if not exists raw') -%}
     {#- Row positions come from the file's order. -#}
     {%- do run_query('set preserve_insertion_order = true') -%}
@@ -100,13 +107,14 @@
     {%- set loaded_incrementally = [] -%}
     {%- for table_name in rpm.contract_tables() -%}
         {%- set found = run_query(
-            "select file from glob('" ~ folder ~ "/" ~ table_name ~ ".csv') "
-            ~ "union all select file from glob('" ~ folder ~ "/" ~ table_name ~ ".parquet') "
-            ~ "order by file") -%}
+            "select 'csv' from glob(" ~ rpm.extract_file(table_name, 'csv') ~ ") "
+            ~ "union all select 'parquet' from glob("
+            ~ rpm.extract_file(table_name, 'parquet') ~ ") order by 1") -%}
         {%- set files = found.columns[0].values() -%}
         {%- do rpm.check_extract_files(folder, table_name, files) -%}
         {%- set columns = rpm.contract_columns(table_name) -%}
-        {%- set rows = rpm.extract_file_rows(files[0] if files else none, columns) -%}
+        {%- set file = rpm.extract_file(table_name, files[0]) if files else none -%}
+        {%- set rows = rpm.extract_file_rows(file, files[0] if files else none, columns) -%}
         {%- set stored = adapter.get_relation(
             database=target.database, schema='raw', identifier=table_name) -%}
         {%- set stored_columns = adapter.get_columns_in_relation(stored) | map(attribute='name')
@@ -122,9 +130,9 @@
         {%- if files -%}
             {%- do run_query(
                 "insert into raw._extract_files select '" ~ table_name ~ "', filename, "
-                ~ "size, md5(content) from read_blob('" ~ files[0] ~ "')") -%}
+                ~ "size, md5(content) from read_blob(" ~ file ~ ")") -%}
         {%- endif -%}
-        {{ log("raw." ~ table_name ~ " <- " ~ (files[0] if files else "(absent, empty)"), info=false) }}
+        {{ log("raw." ~ table_name ~ " <- " ~ (table_name ~ "." ~ files[0] if files else "(absent, empty)"), info=false) }}
     {%- endfor -%}
     {%- do run_query(
         'create or replace table raw._load_state as select '
@@ -148,11 +156,13 @@
     index, or for CSV the order Spark reads the file in (one split up to
     spark.sql.files.maxPartitionBytes, 128 MB by default). -#}
 {% macro spark__load_raw_extract() %}
+    {#- dbt-spark binds no parameters: paths go into the SQL text escaped
+        (spark_quoted_path). -#}
     {%- set folder = env_var('AR_EXTRACT_DIR', 'data/demo_extract').rstrip('/') -%}
     {%- do run_query('create schema if not exists raw') -%}
     {#- The folder's files (binaryFile lists them without reading them). -#}
     {%- set listed = run_query(
-        "select regexp_replace(path, '^file:', '') from binaryFile.`" ~ folder ~ "`") -%}
+        "select regexp_replace(path, '^file:', '') from binaryFile." ~ rpm.spark_quoted_path(folder, '`')) -%}
     {%- set folder_files = listed.columns[0].values() | list -%}
     {%- do run_query('drop table if exists raw._extract_files') -%}
     {%- do run_query(
@@ -172,14 +182,14 @@
             {%- set file = files[0] -%}
             {%- if file.endswith('.csv') -%}
                 {%- do run_query(
-                    "create or replace temporary view _extract_file using csv options (path '"
-                    ~ file ~ "', header 'true', inferSchema 'false', quote '\"', escape '\"', "
+                    "create or replace temporary view _extract_file using csv options (path "
+                    ~ rpm.spark_quoted_path(file, "'") ~ ", header 'true', inferSchema 'false', quote '\"', escape '\"', "
                     ~ "multiLine 'true', mode 'PERMISSIVE')") -%}
                 {%- set source = '_extract_file' -%}
                 {%- set position = 'row_number() over (order by monotonically_increasing_id())' -%}
             {%- else -%}
                 {#- Read by path: a view would hide the _metadata column. -#}
-                {%- set source = 'parquet.`' ~ file ~ '`' -%}
+                {%- set source = 'parquet.' ~ rpm.spark_quoted_path(file, '`') -%}
                 {%- set position = '_metadata.row_index + 1' -%}
             {%- endif -%}
             {%- set described = run_query('describe query select * from ' ~ source) -%}
@@ -217,8 +227,9 @@
         {%- do run_query('create table raw.' ~ table_name ~ ' using parquet as ' ~ rows) -%}
         {%- if files -%}
             {%- do run_query(
-                "insert into raw._extract_files select '" ~ table_name ~ "', '" ~ files[0]
-                ~ "', length, md5(content) from binaryFile.`" ~ files[0] ~ "`") -%}
+                "insert into raw._extract_files select '" ~ table_name ~ "', "
+                ~ rpm.spark_quoted_path(files[0], "'") ~ ", length, md5(content) from binaryFile."
+                ~ rpm.spark_quoted_path(files[0], '`')) -%}
         {%- endif -%}
     {%- endfor -%}
     {%- do run_query('drop table if exists raw._changed_rows') -%}
@@ -235,11 +246,30 @@
 {% endmacro %}
 
 
-{#- The rows of one extract file as the raw table holds them: every
-    contract column as text, _raw_row_id (1-based position in the file) and
+{#- A path in Spark SQL text, quoted with ' (a string literal: backslashes
+    and quotes escaped) or ` (a path identifier: backticks doubled). -#}
+{% macro spark_quoted_path(path, quote) %}
+    {%- if quote == '`' -%}
+        {{ return('`' ~ path | replace('`', '``') ~ '`') }}
+    {%- endif -%}
+    {{ return("'" ~ path | replace('\\', '\\\\') | replace("'", "\\'") ~ "'") }}
+{% endmacro %}
+
+
+{#- The SQL expression of one extract file's path: the folder (DuckDB
+    variable rpm_extract_dir, set by the plugin) and the contract's file
+    name. -#}
+{% macro extract_file(table_name, extension) %}
+    {{ return("(getvariable('rpm_extract_dir') || '/" ~ table_name ~ "." ~ extension ~ "')") }}
+{% endmacro %}
+
+
+{#- The rows of one extract file (file: the SQL expression of its path,
+    extension csv or parquet) as the raw table holds them: every contract
+    column as text, _raw_row_id (1-based position in the file) and
     _row_fingerprint (a hash of the row's cells and position). An absent
     file is a table without rows. -#}
-{% macro extract_file_rows(file, columns) %}
+{% macro extract_file_rows(file, extension, columns) %}
     {%- set select_list = [] -%}
     {%- if file is none -%}
         {%- for column in columns -%}
@@ -248,12 +278,12 @@
         {%- set typed = 'select ' ~ select_list | join(', ')
             ~ ', cast(null as bigint) as _raw_row_id where false' -%}
     {%- else -%}
-        {%- if file.endswith('.csv') -%}
-            {%- set reader = "read_csv('" ~ file ~ "', header = true, all_varchar = true, "
+        {%- if extension == 'csv' -%}
+            {%- set reader = "read_csv(" ~ file ~ ", header = true, all_varchar = true, "
                 ~ "delim = ',', quote = '\"', escape = '\"')" -%}
             {%- set position = 'row_number() over ()' -%}
         {%- else -%}
-            {%- set reader = "read_parquet('" ~ file ~ "', file_row_number = true)" -%}
+            {%- set reader = "read_parquet(" ~ file ~ ", file_row_number = true)" -%}
             {%- set position = 'file_row_number + 1' -%}
         {%- endif -%}
         {%- set described = run_query("describe select * from " ~ reader) -%}

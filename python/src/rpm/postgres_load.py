@@ -67,14 +67,16 @@ def export_as_text(path: Path, table: ContractTable, csv_out: Path) -> None:
     """The contract columns of one file as text, in file order, to a CSV:
     the same cells the DuckDB loader stores."""
     con = duckdb.connect()
-    quoted = str(path).replace("'", "''")
+    # The file's path is a bound value, never SQL text (a folder may be
+    # named /home/o'brien/extract).
+    con.execute("set variable rpm_extract_file = ?", [str(path)])
     if path.suffix == ".csv":
         reader = (
-            f"read_csv('{quoted}', header = true, all_varchar = true, "
+            "read_csv(getvariable('rpm_extract_file'), header = true, all_varchar = true, "
             "delim = ',', quote = '\"', escape = '\"')"
         )
     else:
-        reader = f"read_parquet('{quoted}')"
+        reader = "read_parquet(getvariable('rpm_extract_file'))"
     present = {
         row[0].lower(): row[0] for row in con.execute(f"describe select * from {reader}").fetchall()
     }
@@ -84,6 +86,8 @@ def export_as_text(path: Path, table: ContractTable, csv_out: Path) -> None:
         else f"cast(null as varchar) as {c}"
         for c in table.column_names
     ]
+    # COPY takes its target as a literal only: a temporary file the loader
+    # names itself, quoted.
     out = str(csv_out).replace("'", "''")
     con.execute(
         f"copy (select {', '.join(select_list)}, row_number() over () as _raw_row_id "

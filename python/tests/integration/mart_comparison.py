@@ -5,7 +5,9 @@ NULLs equal, rows in a canonical order."""
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -89,3 +91,28 @@ def assert_same_rows(duckdb_build, other_build, table: str, engine: str) -> None
             f"marts.{table}.{column}: {int(bad.sum())} rows differ, first: "
             f"DuckDB {left[bad].iloc[0]!r} vs {engine} {right[bad].iloc[0]!r}"
         )
+
+
+def published_marts(database: Path) -> dict[str, list[tuple]]:
+    """Every published mart's rows (run-dependent ones left out), sorted, as text."""
+    with duckdb.connect(str(database), read_only=True) as con:
+        names = [
+            name
+            for (name,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts' "
+                "order by 1"
+            ).fetchall()
+            if name not in RUN_DEPENDENT
+        ]
+        tables = {}
+        for name in names:
+            columns = [
+                column
+                for (column,) in con.execute(
+                    "select column_name from information_schema.columns where table_schema = "
+                    f"'marts' and table_name = '{name}' order by ordinal_position"
+                ).fetchall()
+            ]
+            text = ", ".join(f'cast("{c}" as varchar)' for c in columns)
+            tables[name] = con.execute(f"select {text} from marts.{name} order by all").fetchall()
+        return tables

@@ -1,0 +1,78 @@
+{#- The project as a dbt package (docs/package.md): the ERP tables are
+    already in the warehouse (var rpm_extract_source: warehouse), in the
+    database and schema the vars rpm_erp_database (default: the target's)
+    and rpm_erp_schema name; rpm_erp_tables maps a contract table to another
+    table name where they differ. Instead of the file loader, this hook
+    copies each table into the raw schema as the loader would have written
+    it: every contract column as text (a missing optional column as NULL),
+    plus _raw_row_id, the row's position in the table ordered by its cells.
+    Every load is whole, so every build restates everything (as on
+    Postgres). A missing required table fails the run naming it. -#}
+
+{% macro register_warehouse_extract() %}
+    {%- set database = var('rpm_erp_database', none) or target.database -%}
+    {%- set schema = var('rpm_erp_schema', none) -%}
+    {%- if not schema -%}
+        {{ exceptions.raise_compiler_error(
+            "rpm_extract_source is 'warehouse' but the var rpm_erp_schema (the schema"
+            ~ " holding the ERP tables) is not set.") }}
+    {%- endif -%}
+    {%- set names = var('rpm_erp_tables', {}) -%}
+    {%- set text = dbt.type_string() -%}
+    {%- do adapter.create_schema(api.Relation.create(database=target.database, schema='raw')) -%}
+    {%- set statements = [] -%}
+    {%- for table_name in rpm.contract_tables() -%}
+        {%- set columns = rpm.contract_columns(table_name) | map(attribute='name') | list -%}
+        {%- set source = adapter.get_relation(
+            database=database, schema=schema, identifier=names.get(table_name, table_name)) -%}
+        {%- if source is none
+            and rpm.contract_meta(rpm.contract_table(table_name)).get('required_table') -%}
+            {{ exceptions.raise_compiler_error(
+                "Required ERP table '" ~ table_name ~ "' is missing: expected "
+                ~ database ~ "." ~ schema ~ "." ~ names.get(table_name, table_name)
+                ~ " (vars rpm_erp_database, rpm_erp_schema, rpm_erp_tables).") }}
+        {%- endif -%}
+        {%- set present = (adapter.get_columns_in_relation(source) | map(attribute='name')
+            | map('lower') | list) if source else [] -%}
+        {%- set cells = [] -%}
+        {%- for column in columns -%}
+            {%- do cells.append(('cast(' ~ adapter.quote(column) ~ ' as ' ~ text ~ ')')
+                if column in present else ('cast(null as ' ~ text ~ ')')) -%}
+        {%- endfor -%}
+        {%- set select_list = [] -%}
+        {%- for column in columns -%}
+            {%- do select_list.append(cells[loop.index0] ~ ' as ' ~ column) -%}
+        {%- endfor -%}
+        {%- set rows = 'select ' ~ select_list | join(', ') ~ ', row_number() over (order by '
+            ~ cells | join(', ') ~ ') as _raw_row_id from ' ~ source
+            if source else 'select ' ~ select_list | join(', ')
+            ~ ', cast(null as bigint) as _raw_row_id where 1 = 0' -%}
+        {%- do statements.append('drop table if exists raw.' ~ table_name) -%}
+        {%- do statements.append('create table raw.' ~ table_name ~ ' as ' ~ rows) -%}
+        {%- do statements.append("insert into raw._extract_files values ('" ~ table_name ~ "', '"
+            ~ (source | string | replace("'", "''")) ~ "', null, null)") if source -%}
+    {%- endfor -%}
+    {%- set all_statements = [
+        'drop table if exists raw._extract_files',
+        'create table raw._extract_files (table_name ' ~ text ~ ', file_path ' ~ text
+            ~ ', file_bytes bigint, file_md5 ' ~ text ~ ')',
+    ] + statements + [
+        'drop table if exists raw._changed_rows',
+        'create table raw._changed_rows (table_name ' ~ text ~ ', change ' ~ text
+            ~ ', _raw_row_id bigint, record_key ' ~ text ~ ', customer_id ' ~ text
+            ~ ', document_id ' ~ text ~ ', source_id ' ~ text ~ ', row_date ' ~ text ~ ')',
+        'drop table if exists raw._load_state',
+        'create table raw._load_state as select false as is_incremental, '
+            ~ 'cast(null as date) as previous_extract_date, cast(null as ' ~ text
+            ~ ') as unfinished_run_ids',
+    ] -%}
+    {#- One transaction, opened by create_schema above (dbt opens it on the
+        hook's connection), committed once every table is in place. -#}
+    {%- for statement in all_statements -%}
+        {%- do run_query(statement) -%}
+    {%- endfor -%}
+    {%- do run_query('commit') -%}
+    {{ log("raw schema <- " ~ database ~ "." ~ schema ~ " (warehouse tables, whole load)",
+        info=true) }}
+    {{ return('') }}
+{% endmacro %}
