@@ -7,7 +7,10 @@ with
 open_items as (
 
     {{ ar_open_items_as_of(
-        "cast('" ~ var('as_of_date', '2025-06-15') ~ "' as date)"
+        "cast('" ~ var('as_of_date', '2025-06-15') ~ "' as date)",
+        balance_events=ref('int_ar_balance_events'),
+        documents=ref('int_ar_documents_validated'),
+        aging_buckets=ref('aging_buckets'),
     ) }}
 
 ),

@@ -25,7 +25,13 @@ period as (
 
 documents as (
 
-    {{ kpi_input_documents('period') }}
+    {{ kpi_input_documents(
+        'period',
+        aging_snapshots=ref('core_ar_aging_snapshots'),
+        documents=ref('core_ar_documents'),
+        balance_events=ref('int_ar_balance_events'),
+        segments=ref('int_kpi_customer_period_segments'),
+    ) }}
 
 )
 

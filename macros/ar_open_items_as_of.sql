@@ -2,8 +2,11 @@
     question for a date that is not a snapshot date. Counts only events dated
     on or before as_of_date (an application undone by a reversal counts until
     the day before the reversal_date, as in int_ar_balance_events).
-    as_of_date: a SQL date expression, e.g. "cast('2025-06-15' as date)". -#}
-{% macro ar_open_items_as_of(as_of_date) %}
+    as_of_date: a SQL date expression, e.g. "cast('2025-06-15' as date)";
+    balance_events, documents, aging_buckets: the relations
+    int_ar_balance_events, int_ar_documents_validated and the seed
+    aging_buckets (the caller names its parents). -#}
+{% macro ar_open_items_as_of(as_of_date, balance_events, documents, aging_buckets) %}
 
 with
 
@@ -14,7 +17,7 @@ balance_events as (
         event_date,
         amount_document_change,
         amount_reporting_change
-    from {{ ref('int_ar_balance_events') }}
+    from {{ balance_events }}
     where event_date <= {{ as_of_date }}
 
 ),
@@ -29,7 +32,7 @@ documents as (
         currency_code,
         document_date,
         due_date
-    from {{ ref('int_ar_documents_validated') }}
+    from {{ documents }}
     where document_date <= {{ as_of_date }}
 
 ),
@@ -41,7 +44,7 @@ buckets as (
         aging_bucket,
         min_days_past_due,
         max_days_past_due
-    from {{ ref('aging_buckets') }}
+    from {{ aging_buckets }}
 
 ),
 

@@ -8,10 +8,11 @@
                   a key that points to no row, or to a quarantined one, since
                   `to` holds validated rows only: orphan_reference
       fx_date     a date column: the row's currency_code needs a usable rate
-                  to the reporting currency on that date (int_fx_rates_resolved);
+                  to the reporting currency on that date (fx_rates: the
+                  relation int_fx_rates_resolved, passed by the caller);
                   adds fx_rate_to_reporting and fx_quote_date: missing_fx_rate -#}
 
-{% macro check_references(relation, references=[], fx_date=none) %}
+{% macro check_references(relation, references=[], fx_date=none, fx_rates=none) %}
 {%- set reporting = var('reporting_currency') -%}
 with
 
@@ -42,7 +43,7 @@ fx_rates as (
         rate_date,
         quote_date,
         rate_to_reporting
-    from {{ ref('int_fx_rates_resolved') }}
+    from {{ fx_rates }}
 
 ),
 {%- endif %}

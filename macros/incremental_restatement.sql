@@ -104,7 +104,7 @@
     its key), so its balance there holds. -#}
 {% macro carried_forward_as_of_dates(stored) %}
     cross join (
-        select as_of_date from {{ ref('util_as_of_dates') }}
+        select as_of_date from {{ ref('int_as_of_dates') }}
         where as_of_date >= {{ rpm.restatement_frontier() }}
     ) as as_of_dates
     where

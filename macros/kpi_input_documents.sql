@@ -11,8 +11,10 @@
       credit_sales    INV/DM dated in the period
       write_offs      write-offs dated in the period (positive)
     Used by the model rpt_kpi_input_documents and the analysis
-    kpi_documents. -#}
-{% macro kpi_input_documents(periods) %}
+    kpi_documents, which pass the relations it reads: aging_snapshots
+    (core_ar_aging_snapshots), documents (core_ar_documents), balance_events
+    (int_ar_balance_events) and segments (int_kpi_customer_period_segments). -#}
+{% macro kpi_input_documents(periods, aging_snapshots, documents, balance_events, segments) %}
     {%- set customer_columns = rpm.customer_segment_columns('segments') %}
     with
 
@@ -44,7 +46,7 @@
             snapshots.document_id,
             snapshots.open_amount_reporting as amount_reporting
         from input_periods
-        inner join {{ ref('core_ar_aging_snapshots') }} as snapshots
+        inner join {{ aging_snapshots }} as snapshots
             on input_periods.ar_begin_date = snapshots.as_of_date
 
         union all
@@ -58,7 +60,7 @@
             snapshots.document_id,
             snapshots.open_amount_reporting as amount_reporting
         from input_periods
-        inner join {{ ref('core_ar_aging_snapshots') }} as snapshots
+        inner join {{ aging_snapshots }} as snapshots
             on input_periods.period_end_date = snapshots.as_of_date
         inner join end_inputs
             on
@@ -74,7 +76,7 @@
             documents.document_id,
             documents.amount_reporting
         from input_periods
-        inner join {{ ref('core_ar_documents') }} as documents
+        inner join {{ documents }} as documents
             on
                 documents.document_date >= input_periods.period_start_date
                 and documents.document_date <= input_periods.period_end_date
@@ -89,7 +91,7 @@
             events.document_id,
             -events.amount_reporting_change as amount_reporting
         from input_periods
-        inner join {{ ref('int_ar_balance_events') }} as events
+        inner join {{ balance_events }} as events
             on
                 events.event_date >= input_periods.period_start_date
                 and events.event_date <= input_periods.period_end_date
@@ -130,9 +132,9 @@
         {{ customer_columns }},
         by_document.amount_reporting
     from by_document
-    inner join {{ ref('core_ar_documents') }} as documents
+    inner join {{ documents }} as documents
         on by_document.document_id = documents.document_id
-    left join {{ ref('int_kpi_customer_period_segments') }} as segments
+    left join {{ segments }} as segments
         on
             documents.customer_id = segments.customer_id
             and by_document.period_grain = segments.period_grain

@@ -38,7 +38,9 @@
     belongs to, with the customer's segment values for that period and no
     company or currency (account-level measures, counted for the ledger and
     the customer segment types only): the input of rollup_to_segments. -#}
-{% macro customer_months_to_period_segments(relation, columns) %}
+{% macro customer_months_to_period_segments(
+    relation, columns, month_periods, segments
+) %}
     select
         month_periods.period_grain,
         month_periods.period_start_date,
@@ -49,9 +51,9 @@
         cast(null as {{ dbt.type_string() }}) as currency_code,
         {{ rpm.customer_segment_columns('segments') }}
     from {{ relation }} as monthly
-    inner join {{ ref('int_kpi_month_periods') }} as month_periods
+    inner join {{ month_periods }} as month_periods
         on monthly.month_start_date = month_periods.month_start_date
-    left join {{ ref('int_kpi_customer_period_segments') }} as segments
+    left join {{ segments }} as segments
         on
             month_periods.period_grain = segments.period_grain
             and month_periods.period_start_date = segments.period_start_date

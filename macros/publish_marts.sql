@@ -127,6 +127,9 @@
     drop table if exists marts.{{ node.name }};
     create table marts.{{ node.name }} as select * from {{ node.relation_name }};
     {%- endfor %}
+    {%- for statement in rpm.published_comments(marts) %}
+    {{ statement }};
+    {%- endfor %}
     {%- for statement in rpm.published_run_statements(marts) %}
     {{ statement }};
     {%- endfor %}
@@ -163,6 +166,9 @@
     create table marts.{{ node.name }} as select * from {{ node.relation_name }};
     {%- endif %}
     {%- endfor %}
+    {%- for statement in rpm.published_comments(marts) %}
+    {{ statement }};
+    {%- endfor %}
     grant select on all tables in schema marts to {{ readers | join(', ') }};
     {%- for statement in rpm.published_run_statements(marts) %}
     {{ statement }};
@@ -189,6 +195,30 @@
         {%- do run_query(statement) -%}
     {%- endfor -%}
     {{ return('') }}
+{% endmacro %}
+
+
+{#- The descriptions of the marts and their columns as comments on the
+    published tables, so that BI tools show them (persist_docs does the
+    same for the tables dbt builds on Postgres; publication copies rows,
+    not comments). -#}
+{% macro published_comments(marts) %}
+    {%- set statements = [] -%}
+    {%- for node in marts -%}
+        {%- do statements.append('comment on table marts.' ~ node.name ~ ' is '
+            ~ rpm.sql_text_literal(node.description)) -%}
+        {%- for column in node.columns.values() if column.description -%}
+            {%- do statements.append('comment on column marts.' ~ node.name ~ '.'
+                ~ column.name ~ ' is ' ~ rpm.sql_text_literal(column.description)) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(statements) }}
+{% endmacro %}
+
+
+{#- A text as a standard SQL string literal (quotes doubled). -#}
+{% macro sql_text_literal(text) %}
+    {{ return("'" ~ (text | trim | replace("'", "''")) ~ "'") }}
 {% endmacro %}
 
 

@@ -1,4 +1,4 @@
-{#- Balances at every as-of date (util_as_of_dates: month ends before the
+{#- Balances at every as-of date (int_as_of_dates: month ends before the
     extract date, and the extract date) from dated balance events.
 
     Each event falls in the first as-of date on or after it: the month end of
@@ -12,9 +12,13 @@
     events:         a relation or CTE name with key, event_date and the amount
                     columns
     amount_column:  transaction-currency change (exact decimal)
-    reporting_column: reporting-currency change -#}
+    reporting_column: reporting-currency change
+    extract_date, as_of_dates: the relations util_extract_date and
+                    int_as_of_dates (the caller names its parents) -#}
 
-{% macro running_balances(events, key, amount_column, reporting_column) %}
+{% macro running_balances(
+    events, key, amount_column, reporting_column, extract_date, as_of_dates
+) %}
 
 with
 
@@ -24,8 +28,8 @@ event_changes as (
         {{ key }},
         case
             when {{ dbt.last_day('event_date', 'month') }}
-                >= (select extract_date from {{ ref('util_extract_date') }})
-                then (select extract_date from {{ ref('util_extract_date') }})
+                >= (select extract_date from {{ extract_date }})
+                then (select extract_date from {{ extract_date }})
             else cast({{ dbt.last_day('event_date', 'month') }} as date)
         end as as_of_date,
         sum({{ amount_column }}) as balance_change,
@@ -53,7 +57,7 @@ key_as_of_dates as (
         spans.{{ key }},
         as_of_dates.as_of_date
     from spans
-    inner join {{ ref('util_as_of_dates') }} as as_of_dates
+    inner join {{ as_of_dates }} as as_of_dates
         on
             spans.first_as_of_date <= as_of_dates.as_of_date
             and (

@@ -16,9 +16,15 @@
 
     extra_checks: [{'condition': sql on typed columns, 'reason': code,
                     'column': contract column}] for checks the metadata cannot
-    express (sign by document type). -#}
+    express (sign by document type).
 
-{% macro stage_contract_table(table_name, extra_checks=[]) %}
+    The caller names every relation read: raw (the source table), and the
+    code lists code_sets, currencies and countries (seeds code_sets,
+    iso_currencies, iso_countries). -#}
+
+{% macro stage_contract_table(
+    table_name, raw, code_sets, currencies, countries, extra_checks=[]
+) %}
     {#- Incremental: a new extract restages only the keys with a removed or
         added raw row (raw._changed_rows); every window below is per key. -#}
     {{ config(
@@ -27,11 +33,7 @@
         restate_keys=[['record:' ~ table_name, 'record_key']],
     ) }}
     {%- if not execute -%}
-        {#- Parsing: the graph (and so the contract) is not known yet; declare
-            what the compiled SQL will read. -#}
-        -- depends_on: {{ source('erp', table_name) }}, {{ ref('code_sets') }},
-        -- {{ ref('iso_currencies') }}, {{ ref('iso_countries') }},
-        -- {{ source('rpm_load', '_changed_rows') }}, {{ source('rpm_load', '_load_state') }}
+        {#- Parsing: the graph (and so the contract) is not known yet. -#}
         {{ return('') }}
     {%- endif -%}
     {%- set columns = rpm.contract_columns(table_name) -%}
@@ -39,13 +41,15 @@
     {%- set key_columns = table_meta['primary_key'] -%}
     {%- set version_column = table_meta.get('version_column') -%}
     {%- set key_text = key_columns | join('__text, ') ~ '__text' -%}
-    {%- set checks = rpm.contract_checks(columns) + extra_checks -%}
+    {%- set code_lists = {'code_sets': code_sets, 'iso_currency': currencies,
+        'iso_country': countries} -%}
+    {%- set checks = rpm.contract_checks(columns, code_lists) + extra_checks -%}
 
 with
 
 source as (
 
-    select * from {{ source('erp', table_name) }}
+    select * from {{ raw }}
     {{ rpm.restated_only([['record:' ~ table_name, rpm.raw_record_key(table_name)]]) }}
 
 ),
@@ -189,7 +193,7 @@ select * from final
 {% endmacro %}
 
 
-{% macro contract_checks(columns) %}
+{% macro contract_checks(columns, code_lists) %}
     {#- The single-row checks the contract metadata implies, in column order. -#}
     {%- set checks = [] -%}
     {%- for column in columns -%}
@@ -209,7 +213,7 @@ select * from final
                 'reason': 'unparseable_number', 'column': name}) -%}
         {%- elif kind == 'code' -%}
             {%- do checks.append({
-                'condition': name ~ '__text not in (' ~ rpm.code_set_query(column.code_set) ~ ')',
+                'condition': name ~ '__text not in (' ~ rpm.code_set_query(column.code_set, code_lists) ~ ')',
                 'reason': 'unknown_code', 'column': name}) -%}
         {%- endif -%}
         {%- if column.get('positive') -%}
@@ -229,13 +233,14 @@ select * from final
 {% endmacro %}
 
 
-{% macro code_set_query(code_set) %}
+{#- code_lists: {'code_sets', 'iso_currency', 'iso_country': relation}. -#}
+{% macro code_set_query(code_set, code_lists) %}
     {%- if code_set == 'iso_currency' -%}
-        select currency_code from {{ ref('iso_currencies') }}
+        select currency_code from {{ code_lists.iso_currency }}
     {%- elif code_set == 'iso_country' -%}
-        select country_code from {{ ref('iso_countries') }}
+        select country_code from {{ code_lists.iso_country }}
     {%- else -%}
-        select code from {{ ref('code_sets') }} where code_set = '{{ code_set }}'
+        select code from {{ code_lists.code_sets }} where code_set = '{{ code_set }}'
     {%- endif -%}
 {% endmacro %}
 

@@ -9,7 +9,9 @@
                      after the extract date is not known yet (a dispute
                      resolved later is open; a receipt reversed later is
                      not reversed): those columns take the values given. -#}
-{% macro validated_rows(checked, dated_by=none, unknown_after={}) %}
+{#- checked: the *_checked relation; extract_date: the relation
+    util_extract_date (the caller names its parents). -#}
+{% macro validated_rows(checked, extract_date, dated_by=none, unknown_after={}) %}
     {%- set bookkeeping = ['quarantine_reason', 'quarantine_column',
         'quarantine_value', 'quarantine_detail', 'is_joined'] -%}
     {%- set overridden = {} -%}
@@ -35,7 +37,7 @@ select
     {{ kept | join(',\n    ') if kept else '*' }}
 from {{ checked }}
 cross join (
-    select extract_date from {{ ref('util_extract_date') }}
+    select extract_date from {{ extract_date }}
 ) as extract_date
 where
     quarantine_reason is null

@@ -25,7 +25,7 @@ closed_values as (
         kpi_variant,
         kpi_value,
         unit
-    from {{ ref('rpt_kpi_values') }}
+    from {{ ref('int_kpi_values') }}
     where is_closed
 
 ),

@@ -30,7 +30,7 @@ current_values as (
     select
         kpi_value_id,
         kpi_value
-    from {{ ref('rpt_kpi_values') }}
+    from {{ ref('int_kpi_values') }}
     where is_closed
 
 ),

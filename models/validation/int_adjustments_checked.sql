@@ -1,5 +1,9 @@
 -- Adjustments must reduce a validated invoice or debit memo; an adjustment
 -- of a quarantined document is quarantined with it (orphan_reference).
+-- Incremental: the restatement macros (macros/incremental_restatement.sql)
+-- read what this build restates.
+-- depends_on: {{ ref('int_restatement_keys') }}
+-- depends_on: {{ ref('int_restatement_scope') }}
 {{ config(
     materialized=rpm.restate_materialization(),
     incremental_strategy='restate',

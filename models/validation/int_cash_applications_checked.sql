@@ -4,6 +4,10 @@
 --   CM when source_type = 'credit_memo'                   (orphan_reference)
 --   source and target must share a currency     (cross_currency_application)
 -- So quarantining a document or receipt also quarantines its applications.
+-- Incremental: the restatement macros (macros/incremental_restatement.sql)
+-- read what this build restates.
+-- depends_on: {{ ref('int_restatement_keys') }}
+-- depends_on: {{ ref('int_restatement_scope') }}
 {{ config(
     materialized=rpm.restate_materialization(),
     incremental_strategy='restate',

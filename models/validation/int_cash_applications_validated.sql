@@ -3,5 +3,6 @@
 -- extract date.
 {{ validated_rows(
     ref('int_cash_applications_checked'),
+    ref('util_extract_date'),
     dated_by='application_date'
 ) }}

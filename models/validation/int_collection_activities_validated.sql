@@ -3,5 +3,6 @@
 -- extract date.
 {{ validated_rows(
     ref('int_collection_activities_checked'),
+    ref('util_extract_date'),
     dated_by='activity_date'
 ) }}

@@ -3,5 +3,6 @@
 -- extract date.
 {{ validated_rows(
     ref('int_credit_approvals_checked'),
+    ref('util_extract_date'),
     dated_by='cast(approved_at as date)'
 ) }}

@@ -3,5 +3,6 @@
 -- extract date.
 {{ validated_rows(
     ref('int_customer_feedback_checked'),
+    ref('util_extract_date'),
     dated_by='response_date'
 ) }}

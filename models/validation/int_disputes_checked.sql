@@ -1,5 +1,9 @@
 -- A dispute must be about a validated document of a staged customer; a
 -- dispute of a quarantined document is quarantined with it.
+-- Incremental: the restatement macros (macros/incremental_restatement.sql)
+-- read what this build restates.
+-- depends_on: {{ ref('int_restatement_keys') }}
+-- depends_on: {{ ref('int_restatement_scope') }}
 {{ config(
     materialized=rpm.restate_materialization(),
     incremental_strategy='restate',

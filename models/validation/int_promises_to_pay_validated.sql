@@ -3,5 +3,6 @@
 -- extract date.
 {{ validated_rows(
     ref('int_promises_to_pay_checked'),
+    ref('util_extract_date'),
     dated_by='created_date'
 ) }}

@@ -18,7 +18,9 @@ def node(name, path, description="d", schema="intermediate", parents=(), contrac
         "depends_on": {"nodes": list(parents)},
         "config": {"contract": {"enforced": contract}, "group": kw.get("group")},
         "columns": kw.get("columns", {}),
-        "raw_code": kw.get("raw_code", "select 1"),
+        "raw_code": kw.get(
+            "raw_code", " ".join(f"{{{{ ref('{p.split('.')[-1]}') }}}}" for p in parents)
+        ),
     }
     node["config"]["access"] = kw.get("access", expected_access(node) or "private")
     return node
@@ -189,3 +191,37 @@ def test_a_mart_built_in_another_order_than_its_contract_is_a_violation():
     catalog = {"nodes": {"model.rpm.fct_a": {"columns": {"y": {"index": 1}, "x": {"index": 2}}}}}
     violations, _ = check(manifest, catalog)
     assert violations == ["model.rpm.fct_a: column 1 is y, the contract's is x"]
+
+
+def test_a_parent_only_a_macro_names_is_a_violation():
+    """int_a's macro reads int_x: the file must name it (argument or
+    -- depends_on:); a file that loops over ref() calls itself names them."""
+    manifest = manifest_of(
+        node("int_x", "models/core/int_x.sql", group="core"),
+        node(
+            "int_a",
+            "models/core/int_a.sql",
+            group="core",
+            parents=["model.rpm.int_x"],
+            raw_code="{{ some_macro() }}",
+        ),
+        node(
+            "int_b",
+            "models/core/int_b.sql",
+            group="core",
+            parents=["model.rpm.int_x"],
+            raw_code="-- depends_on: {{ ref('int_x') }}\n{{ some_macro() }}",
+        ),
+        node(
+            "int_c",
+            "models/core/int_c.sql",
+            group="core",
+            parents=["model.rpm.int_x"],
+            raw_code="{% for m in models %}select * from {{ ref(m) }}{% endfor %}",
+        ),
+    )
+    violations, _ = check(manifest)
+    assert violations == [
+        "model.rpm.int_a: parents only a macro names: int_x "
+        "(pass them to the macro, or declare -- depends_on:)"
+    ]

@@ -2,13 +2,18 @@
 -- computations of the same thing: at the latest month-end snapshot they
 -- agree document by document, bucket included.
 {%- set as_of = "(select max(as_of_date) from "
-    ~ ref('util_as_of_dates') ~ " where is_month_end)" %}
+    ~ ref('int_as_of_dates') ~ " where is_month_end)" %}
 
 with
 
 from_macro as (
 
-    {{ ar_open_items_as_of(as_of) }}
+    {{ ar_open_items_as_of(
+        as_of,
+        balance_events=ref('int_ar_balance_events'),
+        documents=ref('int_ar_documents_validated'),
+        aging_buckets=ref('aging_buckets'),
+    ) }}
 
 ),
 

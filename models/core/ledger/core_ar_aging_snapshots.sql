@@ -3,6 +3,11 @@
 -- date and the aging bucket (seed aging_buckets); amounts in document and
 -- reporting currency. Credit memos and unapplied cash are not aged (see
 -- fct_unapplied_balance_snapshots).
+-- Incremental: the restatement macros (macros/incremental_restatement.sql)
+-- read what this build restates.
+-- depends_on: {{ ref('int_restatement_keys') }}
+-- depends_on: {{ ref('int_restatement_scope') }}
+-- depends_on: {{ ref('util_extract_date') }}
 {{ config(
     materialized=rpm.restate_materialization(),
     incremental_strategy='restate',
@@ -44,7 +49,7 @@ as_of_dates as (
         as_of_date,
         is_month_end,
         is_extract_date
-    from {{ ref('util_as_of_dates') }}
+    from {{ ref('int_as_of_dates') }}
 
 ),
 

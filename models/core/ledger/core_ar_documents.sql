@@ -6,6 +6,10 @@
 --   amount - cash_applied - credit_memo_applied - discount - written_off
 --   - other_adjusted + reversed + recovered = open_amount   (tested)
 -- For a credit memo, open_amount = amount (negative) + credit_applied.
+-- Incremental: the restatement macros (macros/incremental_restatement.sql)
+-- read what this build restates.
+-- depends_on: {{ ref('int_restatement_keys') }}
+-- depends_on: {{ ref('int_restatement_scope') }}
 {{ config(
     materialized=rpm.restate_materialization(),
     incremental_strategy='restate',

@@ -3,6 +3,10 @@
 -- document's rate). An application of a receipt that was later reversed
 -- counts until the day before the reversal_date (is_undone_by_reversal);
 -- one dated on or after the reversal never counted (is_counted false).
+-- Incremental: the restatement macros (macros/incremental_restatement.sql)
+-- read what this build restates.
+-- depends_on: {{ ref('int_restatement_keys') }}
+-- depends_on: {{ ref('int_restatement_scope') }}
 {{ config(
     materialized=rpm.restate_materialization(),
     incremental_strategy='restate',

@@ -1,6 +1,10 @@
 -- One row per validated cash receipt: amount in receipt and reporting
 -- currency (the receipt_date's rate), reversal, and at the extract date what
 -- of it was applied and what is still unapplied (zero once reversed).
+-- Incremental: the restatement macros (macros/incremental_restatement.sql)
+-- read what this build restates.
+-- depends_on: {{ ref('int_restatement_keys') }}
+-- depends_on: {{ ref('int_restatement_scope') }}
 {{ config(
     materialized=rpm.restate_materialization(),
     incremental_strategy='restate',

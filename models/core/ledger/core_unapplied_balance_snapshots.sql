@@ -26,7 +26,7 @@ as_of_dates as (
         as_of_date,
         is_month_end,
         is_extract_date
-    from {{ ref('util_as_of_dates') }}
+    from {{ ref('int_as_of_dates') }}
 
 ),
 

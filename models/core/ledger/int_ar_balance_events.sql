@@ -14,6 +14,10 @@
 -- An application dated on or after its receipt's reversal never counted and
 -- is left out. An event takes effect on the later of its own date and the
 -- document's. Nothing dated after the extract date exists.
+-- Incremental: the restatement macros (macros/incremental_restatement.sql)
+-- read what this build restates.
+-- depends_on: {{ ref('int_restatement_keys') }}
+-- depends_on: {{ ref('int_restatement_scope') }}
 {{ config(
     materialized=rpm.restate_materialization(),
     incremental_strategy='restate',

@@ -1,11 +1,15 @@
 -- One row per invoice or debit memo open (balance not zero) at an as-of date
--- (util_as_of_dates), with its open balance in document and reporting
+-- (int_as_of_dates), with its open balance in document and reporting
 -- currency. Only events dated on or before the as-of date count, so a
 -- payment made after a month end never changes that month end.
 --
 -- Incremental (docs/incremental.md): restated documents get every as-of
 -- date; any other document has no event after the previous extract date, so
 -- its balance there holds at every as-of date from the frontier on.
+-- Incremental: the restatement macros (macros/incremental_restatement.sql)
+-- read what this build restates.
+-- depends_on: {{ ref('int_restatement_keys') }}
+-- depends_on: {{ ref('int_restatement_scope') }}
 {{ config(
     materialized=rpm.restate_materialization(),
     incremental_strategy='restate',
@@ -40,7 +44,9 @@ balances as (
 
     {{ running_balances(
         'balance_events', 'document_id',
-        'amount_document_change', 'amount_reporting_change'
+        'amount_document_change', 'amount_reporting_change',
+        extract_date=ref('util_extract_date'),
+        as_of_dates=ref('int_as_of_dates'),
     ) }}
 
 ),

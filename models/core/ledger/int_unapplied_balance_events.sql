@@ -6,6 +6,10 @@
 --     and on the reversal_date the receipt and its counted applications are
 --     undone (- amount, + applied), at the receipt's rate
 -- Unidentified cash (no customer) is unapplied cash without a customer.
+-- Incremental: the restatement macros (macros/incremental_restatement.sql)
+-- read what this build restates.
+-- depends_on: {{ ref('int_restatement_keys') }}
+-- depends_on: {{ ref('int_restatement_scope') }}
 {{ config(
     materialized=rpm.restate_materialization(),
     incremental_strategy='restate',

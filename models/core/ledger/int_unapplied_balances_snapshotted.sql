@@ -4,6 +4,10 @@
 -- Incremental (docs/incremental.md): restated sources get every as-of date;
 -- any other source has no event after the previous extract date, so its
 -- balance there holds at every as-of date from the frontier on.
+-- Incremental: the restatement macros (macros/incremental_restatement.sql)
+-- read what this build restates.
+-- depends_on: {{ ref('int_restatement_keys') }}
+-- depends_on: {{ ref('int_restatement_scope') }}
 {{ config(
     materialized=rpm.restate_materialization(),
     incremental_strategy='restate',
@@ -43,7 +47,9 @@ balances as (
 
     {{ running_balances(
         'unapplied_events', 'source_key',
-        'amount_transaction_change', 'amount_reporting_change'
+        'amount_transaction_change', 'amount_reporting_change',
+        extract_date=ref('util_extract_date'),
+        as_of_dates=ref('int_as_of_dates'),
     ) }}
 
 ),

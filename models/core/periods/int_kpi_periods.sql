@@ -16,7 +16,7 @@ calendar as (
         quarter_end_date,
         year_start_date,
         year_end_date
-    from {{ ref('util_calendar_days') }}
+    from {{ ref('int_calendar_days') }}
     where not is_before_ledger
 
 ),

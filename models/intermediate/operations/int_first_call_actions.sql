@@ -80,7 +80,7 @@ business_days as (
         sum(case when is_business_day then 1 else 0 end) over (
             order by date_day rows between unbounded preceding and current row
         ) as business_days_through
-    from {{ ref('util_calendar_days') }}
+    from {{ ref('int_calendar_days') }}
 
 ),
 

@@ -26,7 +26,7 @@ month_ends as (
     select
         as_of_date as month_end_date,
         month_start_date
-    from {{ ref('util_as_of_dates') }}
+    from {{ ref('int_as_of_dates') }}
     where is_month_end
 
 ),

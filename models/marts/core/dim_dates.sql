@@ -6,7 +6,7 @@ with
 
 calendar as (
 
-    select * from {{ ref('util_calendar_days') }}
+    select * from {{ ref('int_calendar_days') }}
 
 ),
 

@@ -29,7 +29,13 @@ periods as (
 
 documents as (
 
-    {{ kpi_input_documents('periods') }}
+    {{ kpi_input_documents(
+        'periods',
+        aging_snapshots=ref('core_ar_aging_snapshots'),
+        documents=ref('core_ar_documents'),
+        balance_events=ref('int_ar_balance_events'),
+        segments=ref('int_kpi_customer_period_segments'),
+    ) }}
 
 )
 

@@ -40,7 +40,7 @@ periods as (
         month_start_date as period_start_date,
         as_of_date as period_end_date,
         not is_month_end as is_partial_period
-    from {{ ref('util_as_of_dates') }}
+    from {{ ref('int_as_of_dates') }}
 
 ),
 

@@ -43,7 +43,7 @@ gl_balances as (
 
 month_ends as (
 
-    select as_of_date from {{ ref('util_as_of_dates') }}
+    select as_of_date from {{ ref('int_as_of_dates') }}
     where is_month_end
 
 ),

@@ -63,7 +63,9 @@ monthly as (
 attributed as (
 
     {{ customer_months_to_period_segments(
-        'monthly', ['collection_rule', 'triggered_count', 'carried_out_count']
+        'monthly', ['collection_rule', 'triggered_count', 'carried_out_count'],
+        month_periods=ref('int_kpi_month_periods'),
+        segments=ref('int_kpi_customer_period_segments'),
     ) }}
 
 ),

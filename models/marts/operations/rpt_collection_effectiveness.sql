@@ -78,7 +78,11 @@ monthly as (
 
 attributed as (
 
-    {{ customer_months_to_period_segments('monthly', counts) }}
+    {{ customer_months_to_period_segments(
+        'monthly', counts,
+        month_periods=ref('int_kpi_month_periods'),
+        segments=ref('int_kpi_customer_period_segments'),
+    ) }}
 
 ),
 

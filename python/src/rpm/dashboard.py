@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import html
+import json
 import os
 import sys
 from dataclasses import dataclass, field
@@ -25,61 +26,68 @@ from rpm.duckdb_lock import DatabaseInUse
 PALETTE = ["#1f5fa8", "#e07b00", "#2e8b57", "#b8860b", "#c0392b", "#6c3483", "#5d6d7e"]
 BUCKET_COLOURS = ["#2e8b57", "#9acd32", "#f1c40f", "#e67e22", "#d35400", "#922b21"]
 
-# The KPI definitions the figures link to (../shared/spec/kpi_definitions.md).
-DEFINITIONS = {
-    "dso": (
-        "Days sales outstanding (DSO)",
-        "AR at period end / credit sales of the period x days in the period. "
-        "NULL when credit sales <= 0.",
-    ),
-    "best_possible_dso": (
-        "Best possible DSO",
-        "AR not past due at period end / credit sales x days in the period.",
-    ),
-    "add": ("Average days delinquent (ADD)", "DSO - best possible DSO."),
-    "cei": (
-        "Collection effectiveness index (CEI)",
-        "(AR at begin + credit sales - AR at end) / (AR at begin + credit sales - "
-        "current AR at end) x 100, over the whole period's credit sales.",
-    ),
-    "aging": (
-        "Aging by bucket",
-        "Open INV/DM balances at period end by days past due (seed aging_buckets), "
-        "in the reporting currency; events dated after the period end do not count.",
-    ),
-    "divergence": (
-        "CEI-DSO divergence",
-        "Per quarter and segment over the last 4 quarters: quality drift (CEI >= 85 "
-        "throughout, DSO rising) or collection discipline (CEI falling, DSO rising); "
-        "see DECISIONS.md D44.",
-    ),
-    "compliance": (
-        "Collection-rule compliance",
-        "Share of triggered actions carried out: month-end statement within 3 days, "
-        "first call within 2 business days of 5 days past due, invoices to accounts on "
-        "credit hold (45 days past due) with a valid approval.",
-    ),
-    "worklist": (
-        "Today's worklist",
-        "Actions due at the extract date: statements, first calls, accounts on hold.",
-    ),
-    "promises": (
-        "Promise-to-pay kept rate and right-party-contact rate",
-        "Kept / (kept + broken) promises due in the period; outbound calls reaching the "
-        "right party / outbound calls.",
-    ),
-    "disputes": (
-        "Dispute resolution time",
-        "Median and 90th percentile of resolved date - opened date over disputes "
-        "resolved in the period, per type, against the type's SLA.",
-    ),
-    "allowance": (
-        "Allowance for doubtful accounts",
-        "Provision matrix: AR per aging bucket x the bucket's historical loss rate; "
-        "flags: likely under-reserved (AR grows faster than the allowance) and likely "
-        "managed to earnings (large swings).",
-    ),
-}
+
+def definitions(build_vars: dict) -> dict[str, tuple[str, str]]:
+    """The KPI definitions the figures link to (kpi_definitions.md), with the
+    thresholds of the build (rpt_build_info.build_vars), never copies."""
+    v = build_vars
+    return {
+        "dso": (
+            "Days sales outstanding (DSO)",
+            "AR at period end / credit sales of the period x days in the period. "
+            "NULL when credit sales <= 0.",
+        ),
+        "best_possible_dso": (
+            "Best possible DSO",
+            "AR not past due at period end / credit sales x days in the period.",
+        ),
+        "add": ("Average days delinquent (ADD)", "DSO - best possible DSO."),
+        "cei": (
+            "Collection effectiveness index (CEI)",
+            "(AR at begin + credit sales - AR at end) / (AR at begin + credit sales - "
+            "current AR at end) x 100, over the whole period's credit sales.",
+        ),
+        "aging": (
+            "Aging by bucket",
+            "Open INV/DM balances at period end by days past due (seed aging_buckets), "
+            "in the reporting currency; events dated after the period end do not count.",
+        ),
+        "divergence": (
+            "CEI-DSO divergence",
+            f"Per quarter and segment over the last {v['divergence_window']} quarters: quality "
+            f"drift (CEI >= {v['divergence_cei_floor']} "
+            "throughout, DSO rising) or collection discipline (CEI falling, DSO rising); "
+            "see DECISIONS.md D44.",
+        ),
+        "compliance": (
+            "Collection-rule compliance",
+            f"Share of triggered actions carried out: month-end statement within "
+            f"{v['statement_window_days']} days, first call within "
+            f"{v['first_call_business_days']} business days of "
+            f"{v['first_call_days_past_due']} days past due, invoices to accounts on credit "
+            f"hold ({v['credit_hold_days_past_due']} days past due) with a valid approval.",
+        ),
+        "worklist": (
+            "Today's worklist",
+            "Actions due at the extract date: statements, first calls, accounts on hold.",
+        ),
+        "promises": (
+            "Promise-to-pay kept rate and right-party-contact rate",
+            "Kept / (kept + broken) promises due in the period; outbound calls reaching the "
+            "right party / outbound calls.",
+        ),
+        "disputes": (
+            "Dispute resolution time",
+            "Median and 90th percentile of resolved date - opened date over disputes "
+            "resolved in the period, per type, against the type's SLA.",
+        ),
+        "allowance": (
+            "Allowance for doubtful accounts",
+            "Provision matrix: AR per aging bucket x the bucket's historical loss rate; "
+            "flags: likely under-reserved (AR grows faster than the allowance) and likely "
+            "managed to earnings (large swings).",
+        ),
+    }
 
 
 @dataclass
@@ -421,7 +429,7 @@ def build_figures(marts: Marts) -> tuple[list[Figure], list[str], dict]:
         Figure(
             "cei",
             "Collection effectiveness index (CEI)",
-            f"Per month ({span}); percent. The shaded band is the benchmark (>= 85 good).",
+            f"Per month ({span}); percent. The shaded band is the benchmark's good range.",
             "cei",
             "",
             per_segment(
@@ -681,7 +689,13 @@ def build_figures(marts: Marts) -> tuple[list[Figure], list[str], dict]:
             {segment_key(t, v): allowance_view(t, v) for t, v in pairs},
         )
     )
-    facts = {"first_month": f"{first:%Y-%m}", "last_month": f"{last:%Y-%m}", "segments": len(keys)}
+    build_vars = json.loads(marts.query("select build_vars from marts.rpt_build_info").iloc[0, 0])
+    facts = {
+        "first_month": f"{first:%Y-%m}",
+        "last_month": f"{last:%Y-%m}",
+        "segments": len(keys),
+        "definitions": definitions(build_vars),
+    }
     return figures, keys, facts
 
 
@@ -748,7 +762,7 @@ def render(figures: list[Figure], keys: list[str], facts: dict, source: str) -> 
             scope = " Segment: the selector above."
         else:
             body, scope = figure.body, ""
-        title = DEFINITIONS[figure.definition][0]
+        title = facts["definitions"][figure.definition][0]
         blocks.append(
             f'<figure data-chart="{figure.chart_id}" id="{figure.chart_id}"><h2>{html.escape(figure.title)}</h2>'
             f"<figcaption>{html.escape(figure.caption)}{scope} "
@@ -757,7 +771,7 @@ def render(figures: list[Figure], keys: list[str], facts: dict, source: str) -> 
         )
     definitions = "".join(
         f'<dt id="def-{key}">{html.escape(name)}</dt><dd>{html.escape(text)}</dd>'
-        for key, (name, text) in DEFINITIONS.items()
+        for key, (name, text) in facts["definitions"].items()
     )
     generated = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     return (

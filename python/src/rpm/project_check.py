@@ -12,6 +12,9 @@
 - lineage (docs/architecture.md): marts are leaves, no model reads a model in
   models/marts but the audit trail (which records what was published), and no
   int_/core_ model reads a fct_/dim_/rpt_ one;
+- every parent of a model is named in the model's own file (macros take
+  relations as arguments, or the file declares `-- depends_on:`), unless the
+  file itself loops over ref()/source() calls;
 - governance: a private model is read only inside its group (dbt rejects it
   at parse time too); base models and domain internals are private, marts
   public; the groups' reads form no loop (domains do not read each other
@@ -62,6 +65,8 @@ LAYER_ACCESS = {
     "models/marts/": "public",
     "models/": "protected",
 }
+# A ref() or source() whose arguments are not all string literals.
+DYNAMIC_REF = re.compile(r"""\b(?:ref|source)\((?!\s*(['"])\w+\1\s*(?:,\s*(['"])\w+\2\s*)?\))""")
 THIN_SELECT = re.compile(r"^select \* from \{\{ ref\('(\w+)'\) \}\}$")
 
 
@@ -105,6 +110,18 @@ def expected_access(node: dict) -> str | None:
     return None
 
 
+def hidden_parents(node: dict) -> list[str]:
+    """Parents of a model that its own file never names (a macro refs them)."""
+    code = node.get("raw_code", "")
+    if DYNAMIC_REF.search(code):
+        return []
+    return [
+        parent.split(".")[-1]
+        for parent in node["depends_on"]["nodes"]
+        if parent.split(".")[-1] not in code
+    ]
+
+
 def lineage_violations(own: dict, nodes: dict) -> list[str]:
     """Marts are leaves, private models stay in their group, groups do not loop."""
     violations = []
@@ -114,6 +131,12 @@ def lineage_violations(own: dict, nodes: dict) -> list[str]:
             continue
         group = node["config"].get("group")
         access = node["config"].get("access")
+        hidden = hidden_parents(node)
+        if hidden:
+            violations.append(
+                f"{uid}: parents only a macro names: {', '.join(hidden)} "
+                "(pass them to the macro, or declare -- depends_on:)"
+            )
         expected = expected_access(node)
         if expected and access != expected:
             violations.append(f"{uid}: access {access}, its layer's is {expected}")

@@ -14,8 +14,9 @@ import subprocess
 from urllib.parse import quote
 
 import pytest
+import yaml
 
-from rpm.dashboard import Marts, build_figures, render
+from rpm.dashboard import Marts, build_figures, definitions, render
 
 pytestmark = pytest.mark.integration
 
@@ -70,6 +71,22 @@ def test_small_ledger_page(worked):
     # promise: the trend, aging and allowance figures have marks.
     for chart in ("dso", "cei", "aging", "aging_by_segment", "allowance"):
         assert counts[chart] >= 1, chart
+
+
+def test_definitions_state_the_builds_thresholds(root, worked):
+    """The page's thresholds come from rpt_build_info.build_vars, which holds
+    the vars the build ran with (here dbt_project.yml's); other values give
+    other words."""
+    project_vars = yaml.safe_load((root / "dbt_project.yml").read_text())["vars"]
+    build_vars = json.loads(worked.query("select build_vars from marts.rpt_build_info").iloc[0, 0])
+    assert build_vars == {name: project_vars[name] for name in build_vars}
+    assert build_vars["statement_window_days"] == 3
+    html_text, _, _ = page(worked)
+    assert "month-end statement within 3 days" in html_text
+    assert f"hold ({project_vars['credit_hold_days_past_due']} days past due)" in html_text
+    other = definitions({**build_vars, "statement_window_days": 4, "divergence_cei_floor": 90})
+    assert "statement within 4 days" in other["compliance"][1]
+    assert "CEI >= 90" in other["divergence"][1]
 
 
 def test_dso_band_is_the_benchmark_range(worked):

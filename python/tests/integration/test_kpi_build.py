@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from reference_ledger import ReferenceLedger
 
+from rpm.architecture import document_with_map
 from rpm.project_check import check, is_public_mart
 
 pytestmark = pytest.mark.integration
@@ -306,6 +307,11 @@ def test_every_column_is_documented_and_the_project_check_passes(root, clean):
     violations, report = check(manifest, catalog)
     assert not violations, "\n".join(violations)
     assert len(report) >= 6
+    # docs/architecture.md's layer map is the manifest's.
+    document = (root / "docs" / "architecture.md").read_text()
+    assert document_with_map(document, manifest) == document, (
+        "docs/architecture.md is out of date: dbt parse && python -m rpm.architecture"
+    )
 
 
 def test_summary_reads_a_ledger_of_millions(demo):

@@ -112,7 +112,7 @@ def test_aging_snapshots_equal_an_independent_recomputation(clean):
     build, summary = clean
     ledger = ReferenceLedger(Path(summary["config"]["out"]))
     as_of_dates = build.query(
-        "select strftime(as_of_date, '%Y-%m-%d') as d from intermediate.util_as_of_dates order by 1"
+        "select strftime(as_of_date, '%Y-%m-%d') as d from intermediate.int_as_of_dates order by 1"
     )["d"].tolist()
     for as_of in (as_of_dates[3], as_of_dates[len(as_of_dates) // 2], as_of_dates[-1]):
         expected = ledger.open_items(as_of).set_index("document_id")

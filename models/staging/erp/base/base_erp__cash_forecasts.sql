@@ -1,1 +1,10 @@
-{{ stage_contract_table('cash_forecasts') }}
+-- Incremental: its restatement reads what the loader changed.
+-- depends_on: {{ source('rpm_load', '_changed_rows') }}
+-- depends_on: {{ source('rpm_load', '_load_state') }}
+{{ stage_contract_table(
+    'cash_forecasts',
+    raw=source('erp', 'cash_forecasts'),
+    code_sets=ref('code_sets'),
+    currencies=ref('iso_currencies'),
+    countries=ref('iso_countries'),
+) }}

@@ -1,1 +1,10 @@
-{{ stage_contract_table('disputes') }}
+-- Incremental: its restatement reads what the loader changed.
+-- depends_on: {{ source('rpm_load', '_changed_rows') }}
+-- depends_on: {{ source('rpm_load', '_load_state') }}
+{{ stage_contract_table(
+    'disputes',
+    raw=source('erp', 'disputes'),
+    code_sets=ref('code_sets'),
+    currencies=ref('iso_currencies'),
+    countries=ref('iso_countries'),
+) }}

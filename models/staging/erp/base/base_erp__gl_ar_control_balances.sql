@@ -1,1 +1,10 @@
-{{ stage_contract_table('gl_ar_control_balances') }}
+-- Incremental: its restatement reads what the loader changed.
+-- depends_on: {{ source('rpm_load', '_changed_rows') }}
+-- depends_on: {{ source('rpm_load', '_load_state') }}
+{{ stage_contract_table(
+    'gl_ar_control_balances',
+    raw=source('erp', 'gl_ar_control_balances'),
+    code_sets=ref('code_sets'),
+    currencies=ref('iso_currencies'),
+    countries=ref('iso_countries'),
+) }}

@@ -10,7 +10,7 @@ calendar as (
         date_day,
         month_start_date,
         month_end_date
-    from {{ ref('util_calendar_days') }}
+    from {{ ref('int_calendar_days') }}
     where not is_before_ledger
 
 ),
