@@ -13,6 +13,10 @@
                   adds fx_rate_to_reporting and fx_quote_date: missing_fx_rate -#}
 
 {% macro check_references(relation, references=[], fx_date=none, fx_rates=none) %}
+{%- if fx_date and fx_rates is none -%}
+    {{ exceptions.raise_compiler_error(
+        "check_references: fx_date needs fx_rates (the relation int_fx_rates_resolved).") }}
+{%- endif -%}
 {%- set reporting = var('reporting_currency') -%}
 with
 

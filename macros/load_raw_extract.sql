@@ -73,6 +73,12 @@
         AR_EXTRACT_DIR to the DuckDB variable rpm_extract_dir, and every file
         is read through it; no path is pasted into the SQL text. -#}
     {%- set folder = env_var('AR_EXTRACT_DIR', 'data/demo_extract') -%}
+    {%- if run_query("select getvariable('rpm_extract_dir') is null").columns[0].values()[0] -%}
+        {{ exceptions.raise_compiler_error(
+            "The DuckDB profile must load the plugin rpm.duckdb_lock (profiles.yml:"
+            ~ " `plugins: [{module: rpm.duckdb_lock}]`): it hands the extract folder"
+            ~ " AR_EXTRACT_DIR to the loader.") }}
+    {%- endif -%}
     {%- do run_query('create schema if not exists raw') -%}
     {#- Row positions come from the file's order. -#}
     {%- do run_query('set preserve_insertion_order = true') -%}

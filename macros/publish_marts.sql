@@ -258,3 +258,12 @@
             ~ build_info.relation_name,
     ]) }}
 {% endmacro %}
+
+
+{#- A mart that selects a core model as is (docs/architecture.md): a view,
+    since publication copies it to a table anyway; on Postgres a table,
+    because rebuilding the core table there drops the views over it
+    (DROP ... CASCADE), and a partial build would leave the mart missing. -#}
+{% macro thin_mart_materialization() %}
+    {{ return('table' if target.type == 'postgres' else 'view') }}
+{% endmacro %}

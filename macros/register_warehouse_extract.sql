@@ -10,6 +10,11 @@
     Postgres). A missing required table fails the run naming it. -#}
 
 {% macro register_warehouse_extract() %}
+    {%- if target.type == 'spark' -%}
+        {{ exceptions.raise_compiler_error(
+            "rpm_extract_source 'warehouse' is not supported on Spark yet (docs/package.md):"
+            ~ " load the extract folder instead (AR_EXTRACT_DIR).") }}
+    {%- endif -%}
     {%- set database = var('rpm_erp_database', none) or target.database -%}
     {%- set schema = var('rpm_erp_schema', none) -%}
     {%- if not schema -%}
@@ -32,16 +37,18 @@
                 ~ database ~ "." ~ schema ~ "." ~ names.get(table_name, table_name)
                 ~ " (vars rpm_erp_database, rpm_erp_schema, rpm_erp_tables).") }}
         {%- endif -%}
-        {%- set present = (adapter.get_columns_in_relation(source) | map(attribute='name')
-            | map('lower') | list) if source else [] -%}
+        {%- set present = {} -%}
+        {%- for column in (adapter.get_columns_in_relation(source) if source else []) -%}
+            {%- do present.update({column.name | lower: column}) -%}
+        {%- endfor -%}
         {%- set cells = [] -%}
-        {%- for column in columns -%}
-            {%- do cells.append(('cast(' ~ adapter.quote(column) ~ ' as ' ~ text ~ ')')
-                if column in present else ('cast(null as ' ~ text ~ ')')) -%}
+        {%- for name in columns -%}
+            {%- do cells.append(rpm.warehouse_cell_as_text(present[name], text)
+                if name in present else 'cast(null as ' ~ text ~ ')') -%}
         {%- endfor -%}
         {%- set select_list = [] -%}
-        {%- for column in columns -%}
-            {%- do select_list.append(cells[loop.index0] ~ ' as ' ~ column) -%}
+        {%- for name in columns -%}
+            {%- do select_list.append(cells[loop.index0] ~ ' as ' ~ name) -%}
         {%- endfor -%}
         {%- set rows = 'select ' ~ select_list | join(', ') ~ ', row_number() over (order by '
             ~ cells | join(', ') ~ ') as _raw_row_id from ' ~ source
@@ -66,8 +73,8 @@
             ~ 'cast(null as date) as previous_extract_date, cast(null as ' ~ text
             ~ ') as unfinished_run_ids',
     ] -%}
-    {#- One transaction, opened by create_schema above (dbt opens it on the
-        hook's connection), committed once every table is in place. -#}
+    {#- One transaction: the first statement opens it on the hook's
+        connection, the commit ends it once every table is in place. -#}
     {%- for statement in all_statements -%}
         {%- do run_query(statement) -%}
     {%- endfor -%}
@@ -75,4 +82,22 @@
     {{ log("raw schema <- " ~ database ~ "." ~ schema ~ " (warehouse tables, whole load)",
         info=true) }}
     {{ return('') }}
+{% endmacro %}
+
+
+{#- One warehouse column as the text a CSV cell would hold: a float as plain
+    decimal digits (a cast would write 4e-05, which no contract pattern
+    reads), trailing zeros dropped; a timestamp with time zone as UTC
+    without the offset; anything else cast as is. The column keeps its
+    actual name (quoted), whatever its case. -#}
+{% macro warehouse_cell_as_text(column, text) %}
+    {%- set cell = adapter.quote(column.name) -%}
+    {%- set dtype = column.dtype | lower -%}
+    {%- if column.is_float() or dtype in ('double', 'float', 'real') -%}
+        {{ return("regexp_replace(regexp_replace(cast(cast(" ~ cell ~ " as decimal(38, 12)) as "
+            ~ text ~ "), '0+$', ''), '[.]$', '')") }}
+    {%- elif 'time zone' in dtype or dtype in ('timestamptz', 'timestamp_tz') -%}
+        {{ return('cast((' ~ cell ~ " at time zone 'UTC') as " ~ text ~ ')') }}
+    {%- endif -%}
+    {{ return('cast(' ~ cell ~ ' as ' ~ text ~ ')') }}
 {% endmacro %}

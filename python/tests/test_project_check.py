@@ -6,6 +6,14 @@ from __future__ import annotations
 from rpm.project_check import check, expected_access
 
 
+def named(parent: str) -> str:
+    """How a model file names a parent: ref('x') or source('src', 'x')."""
+    parts = parent.split(".")
+    if parts[0] == "source":
+        return f"{{{{ source('{parts[-2]}', '{parts[-1]}') }}}}"
+    return f"{{{{ ref('{parts[-1]}') }}}}"
+
+
 def node(name, path, description="d", schema="intermediate", parents=(), contract=True, **kw):
     node = {
         "resource_type": kw.get("resource_type", "model"),
@@ -18,9 +26,7 @@ def node(name, path, description="d", schema="intermediate", parents=(), contrac
         "depends_on": {"nodes": list(parents)},
         "config": {"contract": {"enforced": contract}, "group": kw.get("group")},
         "columns": kw.get("columns", {}),
-        "raw_code": kw.get(
-            "raw_code", " ".join(f"{{{{ ref('{p.split('.')[-1]}') }}}}" for p in parents)
-        ),
+        "raw_code": kw.get("raw_code", " ".join(named(p) for p in parents)),
     }
     node["config"]["access"] = kw.get("access", expected_access(node) or "private")
     return node
@@ -135,7 +141,7 @@ def test_marts_are_leaves_and_private_models_stay_in_their_group():
             "(this model's group: kpis)",
             "model.rpm.int_ops_y: reads int_kpi_x, private to group kpis "
             "(this model's group: operations)",
-            "groups kpis and operations read each other (a loop)",
+            "groups read each other in a loop: kpis -> operations -> kpis",
             "model.rpm.rpt_b: access protected, its layer's is public",
         ]
     )
@@ -213,6 +219,14 @@ def test_a_parent_only_a_macro_names_is_a_violation():
             raw_code="-- depends_on: {{ ref('int_x') }}\n{{ some_macro() }}",
         ),
         node(
+            "int_d",
+            "models/core/int_d.sql",
+            group="core",
+            parents=["model.rpm.int_x"],
+            # A name inside other words, a Jinja comment: neither names int_x.
+            raw_code="{# ref(int_x) #} select 'int_x_like' as int_x {{ some_macro() }}",
+        ),
+        node(
             "int_c",
             "models/core/int_c.sql",
             group="core",
@@ -222,6 +236,49 @@ def test_a_parent_only_a_macro_names_is_a_violation():
     )
     violations, _ = check(manifest)
     assert violations == [
-        "model.rpm.int_a: parents only a macro names: int_x "
+        f"model.rpm.{name}: parents only a macro names: int_x "
         "(pass them to the macro, or declare -- depends_on:)"
+        for name in ("int_a", "int_d")
     ]
+
+
+def test_a_loop_of_three_groups_is_a_violation():
+    manifest = manifest_of(
+        node(
+            "int_a",
+            "models/intermediate/a/int_a.sql",
+            group="a",
+            access="protected",
+            parents=["model.rpm.int_c"],
+        ),
+        node(
+            "int_b",
+            "models/intermediate/b/int_b.sql",
+            group="b",
+            access="protected",
+            parents=["model.rpm.int_a"],
+        ),
+        node(
+            "int_c",
+            "models/intermediate/c/int_c.sql",
+            group="c",
+            access="protected",
+            parents=["model.rpm.int_b"],
+        ),
+    )
+    violations, _ = check(manifest)
+    assert violations == ["groups read each other in a loop: a -> c -> b -> a"]
+
+
+def test_a_mart_with_fewer_columns_than_its_contract_is_a_violation():
+    manifest = manifest_of(
+        node(
+            "fct_a",
+            "models/marts/fct_a.sql",
+            group="core",
+            columns={"x": {"description": "an x"}, "y": {"description": "a y"}},
+        )
+    )
+    catalog = {"nodes": {"model.rpm.fct_a": {"columns": {"x": {"index": 1}}}}}
+    violations, _ = check(manifest, catalog)
+    assert violations == ["model.rpm.fct_a: built with 1 columns, the contract has 2"]

@@ -1,6 +1,6 @@
 -- Published as is from int_credit_hold_invoices
 -- (models/intermediate/operations): other models read that one,
 -- so marts stay leaves. Grain, columns, tests: the YAML of this mart.
-{{ config(materialized='view') }}
+{{ config(materialized=rpm.thin_mart_materialization()) }}
 
 select * from {{ ref('int_credit_hold_invoices') }}

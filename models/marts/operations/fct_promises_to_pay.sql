@@ -1,6 +1,6 @@
 -- Published as is from core_promises_to_pay
 -- (models/core/customers): other models read that one,
 -- so marts stay leaves. Grain, columns, tests: the YAML of this mart.
-{{ config(materialized='view') }}
+{{ config(materialized=rpm.thin_mart_materialization()) }}
 
 select * from {{ ref('core_promises_to_pay') }}

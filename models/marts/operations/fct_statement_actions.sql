@@ -1,6 +1,6 @@
 -- Published as is from int_statement_actions
 -- (models/intermediate/operations): other models read that one,
 -- so marts stay leaves. Grain, columns, tests: the YAML of this mart.
-{{ config(materialized='view') }}
+{{ config(materialized=rpm.thin_mart_materialization()) }}
 
 select * from {{ ref('int_statement_actions') }}

@@ -111,15 +111,37 @@ def expected_access(node: dict) -> str | None:
 
 
 def hidden_parents(node: dict) -> list[str]:
-    """Parents of a model that its own file never names (a macro refs them)."""
-    code = node.get("raw_code", "")
+    """Parents of a model that its own file never names (a macro refs them).
+    Jinja comments do not count; SQL comments do (dbt's `-- depends_on:`)."""
+    code = re.sub(r"\{#.*?#\}", "", node.get("raw_code", ""), flags=re.S)
     if DYNAMIC_REF.search(code):
         return []
-    return [
-        parent.split(".")[-1]
-        for parent in node["depends_on"]["nodes"]
-        if parent.split(".")[-1] not in code
-    ]
+    hidden = []
+    for parent in node["depends_on"]["nodes"]:
+        parts = parent.split(".")
+        if parent.startswith("source."):
+            named = rf"""source\(\s*['"]{parts[-2]}['"]\s*,\s*['"]{parts[-1]}['"]"""
+        else:
+            named = rf"""ref\(\s*(['"]\w+['"]\s*,\s*)?['"]{parts[-1]}['"]"""
+        if not re.search(named, code):
+            hidden.append(parts[-1])
+    return hidden
+
+
+def group_loops(group_reads: dict[str, set[str]]) -> list[list[str]]:
+    """Cycles among groups (each once, from its alphabetically first group)."""
+    loops = []
+
+    def walk(path: list[str]) -> None:
+        for other in sorted(group_reads.get(path[-1], ())):
+            if other == path[0]:
+                loops.append(path)
+            elif other > path[0] and other not in path:
+                walk([*path, other])
+
+    for group in sorted(group_reads):
+        walk([group])
+    return loops
 
 
 def lineage_violations(own: dict, nodes: dict) -> list[str]:
@@ -161,10 +183,8 @@ def lineage_violations(own: dict, nodes: dict) -> list[str]:
                 )
             if parent_group and group and parent_group != group:
                 group_reads[group].add(parent_group)
-    for group, read in sorted(group_reads.items()):
-        for other in sorted(read):
-            if group in group_reads.get(other, set()) and group < other:
-                violations.append(f"groups {group} and {other} read each other (a loop)")
+    for loop in group_loops(group_reads):
+        violations.append(f"groups read each other in a loop: {' -> '.join([*loop, loop[0]])}")
     return violations
 
 
@@ -278,9 +298,16 @@ def contract_order_violations(own: dict, catalog: dict) -> list[str]:
         order = [name.lower() for name, _ in sorted(built.items(), key=lambda c: c[1]["index"])]
         declared = [name.lower() for name in node["columns"]]
         if built and order != declared:
+            pairs = enumerate(zip(order, declared, strict=False))
             first = next(
-                i for i, pair in enumerate(zip(order, declared, strict=False)) if pair[0] != pair[1]
+                (i for i, (built_name, name) in pairs if built_name != name),
+                min(len(order), len(declared)),
             )
+            if first >= min(len(order), len(declared)):
+                violations.append(
+                    f"{uid}: built with {len(order)} columns, the contract has {len(declared)}"
+                )
+                continue
             violations.append(
                 f"{uid}: column {first + 1} is {order[first]}, the contract's is {declared[first]}"
             )

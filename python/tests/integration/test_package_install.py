@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -37,6 +38,12 @@ def host_build(root, worked_example, tmp_path_factory):
         for path in sorted(worked_example.glob("*.csv")):
             table = "customer_master" if path.stem == "customers" else path.stem
             con.execute(f"create table erp.{table} as select * from read_csv(?)", [str(path)])
+        # A rate a float column holds as 4e-05 when cast to text: it must stage
+        # as 0.00004 (its currency has no document, so the marts are as before).
+        con.execute(
+            "insert into erp.fx_rates by name select date '2026-01-16' as rate_date, "
+            "'IDR' as from_currency, 'USD' as to_currency, 0.00004::double as rate"
+        )
     env = {
         **os.environ,
         "ERP_DUCKDB_PATH": str(warehouse),
@@ -79,6 +86,20 @@ def test_the_package_build_publishes_the_worked_example_as_expected(host_build):
         ("2026-03-31", 1650, 0, 200, 1450),
     ]
     assert len(open_by_customer) >= 1
+
+
+def test_warehouse_floats_stage_as_their_decimal_digits(host_build):
+    warehouse, _ = host_build
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        staged = con.execute(
+            "select cast(rate as varchar) from staging.stg_erp__fx_rates "
+            "where from_currency_code = 'IDR'"
+        ).fetchall()
+        quarantined = con.execute(
+            "select count(*) from quarantine.quarantined_rows where table_name = 'fx_rates'"
+        ).fetchone()[0]
+    assert [Decimal(value) for (value,) in staged] == [Decimal("0.00004")]
+    assert quarantined == 0
 
 
 def test_the_package_build_equals_the_projects_own_build(host_build, worked):
