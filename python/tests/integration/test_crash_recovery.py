@@ -43,8 +43,8 @@ KILL_POINTS = [
         0.3,
     ),
     (
-        "restating the ledger marts",
-        r"START sql incremental model marts_build\.fct_ar_aging_snapshots",
+        "restating the ledger facts",
+        r"START sql incremental model intermediate\.core_ar_aging_snapshots",
         0.2,
     ),
     ("during the data tests", r"START test ", 0.5),
