@@ -256,8 +256,9 @@ final as (
         scored.past_60_share,
         cast(scored.broken_promise_count as integer) as broken_promise_count,
         cast(scored.dispute_count as integer) as dispute_count,
-        scored.ar_reporting,
-        scored.credit_limit_reporting,
+        {{ to_money('scored.ar_reporting') }} as ar_reporting,
+        {{ to_money('scored.credit_limit_reporting') }}
+            as credit_limit_reporting,
         scored.credit_utilisation,
         scored.days_late_points,
         scored.past_60_share_points,

@@ -44,7 +44,7 @@ final as (
             as window_end_date,
         promises.promise_currency_code,
         promises.promised_amount,
-        coalesce(allocations.received_amount, {{ to_money(0) }})
+        {{ to_money('coalesce(allocations.received_amount, 0)') }}
             as received_amount,
         cast(coalesce(allocations.allocated_receipt_count, 0) as integer)
             as allocated_receipt_count,

@@ -109,7 +109,7 @@ final as (
         cast(buckets.bucket_order as integer) as aging_bucket_order,
         cast(aged.open_amount_document as decimal(18, 4))
             as open_amount_document,
-        aged.open_amount_reporting,
+        {{ to_money('aged.open_amount_reporting') }} as open_amount_reporting,
         aged.open_amount_document < 0 as is_over_applied
     from aged
     left join buckets

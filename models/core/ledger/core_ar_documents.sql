@@ -279,7 +279,7 @@ final as (
             'amount_document',
             'fx_rate_to_reporting'
         ) }} as amount_reporting,
-        open_amount_reporting,
+        {{ to_money('open_amount_reporting') }} as open_amount_reporting,
         -- Settled: an invoice or debit memo whose balance is zero at the
         -- extract date, on the date of its last balance event.
         case

@@ -78,10 +78,12 @@ final as (
         summed.currency_code,
         cast(summed.unapplied_credits_transaction as decimal(38, 4))
             as unapplied_credits_transaction,
-        summed.unapplied_credits_reporting,
+        {{ to_money('summed.unapplied_credits_reporting') }}
+            as unapplied_credits_reporting,
         cast(summed.unapplied_cash_transaction as decimal(38, 4))
             as unapplied_cash_transaction,
-        summed.unapplied_cash_reporting,
+        {{ to_money('summed.unapplied_cash_reporting') }}
+            as unapplied_cash_reporting,
         cast(summed.open_source_count as integer) as open_source_count
     from summed
     inner join as_of_dates

@@ -79,7 +79,8 @@ final as (
         open_items.customer_id,
         customers.collector_id,
         cast(open_items.open_item_count as integer) as open_item_count,
-        open_items.open_amount_reporting,
+        {{ to_money('open_items.open_amount_reporting') }}
+            as open_amount_reporting,
         cast(open_items.oldest_days_past_due as integer)
             as oldest_days_past_due,
         matched.statement_date,

@@ -81,10 +81,10 @@ final as (
         loss_rates.aging_bucket,
         cast(bucket_balances.aging_bucket_order as integer)
             as aging_bucket_order,
-        bucket_balances.ar_in_bucket,
+        {{ to_money('bucket_balances.ar_in_bucket') }} as ar_in_bucket,
         cast(loss_rates.window_month_ends as integer) as window_month_ends,
-        loss_rates.exposure_amount as loss_exposure_amount,
-        loss_rates.loss_amount as loss_written_off_amount,
+        {{ to_money('loss_rates.exposure_amount') }} as loss_exposure_amount,
+        {{ to_money('loss_rates.loss_amount') }} as loss_written_off_amount,
         loss_rates.loss_rate,
         cast({{ var('forward_looking_adjustment') }} as {{ type_double() }})
             as forward_looking_adjustment,
