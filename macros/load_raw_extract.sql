@@ -85,14 +85,11 @@
     {#- The files loaded, for the run evidence (audit_run_evidence): an
         auditor's md5sum of a file equals file_md5. -#}
     {%- do run_query(
-        'create or replace table raw._extract_files (table_name varchar, '
-        ~ 'file_path varchar, file_bytes bigint, file_md5 varchar)') -%}
+        'create or replace table raw._extract_files ' ~ rpm.extract_files_columns()) -%}
     {#- What changed since the previous load (incremental builds,
         docs/incremental.md): the raw rows removed and added, by key. -#}
     {%- do run_query(
-        'create or replace table raw._changed_rows (table_name varchar, '
-        ~ 'change varchar, _raw_row_id bigint, record_key varchar, customer_id varchar, '
-        ~ 'document_id varchar, source_id varchar, row_date varchar)') -%}
+        'create or replace table raw._changed_rows ' ~ rpm.changed_rows_columns()) -%}
     {%- set previous_extract_date = rpm.previous_extract_date() -%}
     {#- Crash safety (docs/incremental.md, "After a crash"): this run's mark
         goes in before any raw row changes, and only a run whose models all
@@ -172,8 +169,7 @@
     {%- set folder_files = listed.columns[0].values() | list -%}
     {%- do run_query('drop table if exists raw._extract_files') -%}
     {%- do run_query(
-        'create table raw._extract_files (table_name string, file_path string, '
-        ~ 'file_bytes bigint, file_md5 string) using parquet') -%}
+        'create table raw._extract_files ' ~ rpm.extract_files_columns() ~ ' using parquet') -%}
     {%- for table_name in rpm.contract_tables() -%}
         {%- set files = [] -%}
         {%- for extension in ['csv', 'parquet'] -%}
@@ -240,15 +236,33 @@
     {%- endfor -%}
     {%- do run_query('drop table if exists raw._changed_rows') -%}
     {%- do run_query(
-        'create table raw._changed_rows (table_name string, change string, _raw_row_id bigint, '
-        ~ 'record_key string, customer_id string, document_id string, source_id string, '
-        ~ 'row_date string) using parquet') -%}
+        'create table raw._changed_rows ' ~ rpm.changed_rows_columns() ~ ' using parquet') -%}
     {%- do run_query('drop table if exists raw._load_state') -%}
     {%- do run_query(
-        'create table raw._load_state using parquet as '
-        ~ 'select false as is_incremental, cast(null as date) as previous_extract_date, '
-        ~ 'cast(null as string) as unfinished_run_ids') -%}
+        'create table raw._load_state using parquet as ' ~ rpm.whole_load_state()) -%}
     {{ return('') }}
+{% endmacro %}
+
+
+{#- The loader's bookkeeping tables (sources rpm_load), written once for
+    every loader: the files read, the raw rows a load changed, and (for a
+    whole load, which restates everything) the load state. -#}
+{% macro extract_files_columns() %}
+    {%- set text = dbt.type_string() -%}
+    {{ return('(table_name ' ~ text ~ ', file_path ' ~ text ~ ', file_bytes bigint, file_md5 '
+        ~ text ~ ')') }}
+{% endmacro %}
+
+{% macro changed_rows_columns() %}
+    {%- set text = dbt.type_string() -%}
+    {{ return('(table_name ' ~ text ~ ', change ' ~ text ~ ', _raw_row_id bigint, record_key '
+        ~ text ~ ', customer_id ' ~ text ~ ', document_id ' ~ text ~ ', source_id ' ~ text
+        ~ ', row_date ' ~ text ~ ')') }}
+{% endmacro %}
+
+{% macro whole_load_state() %}
+    {{ return('select false as is_incremental, cast(null as date) as previous_extract_date, '
+        ~ 'cast(null as ' ~ dbt.type_string() ~ ') as unfinished_run_ids') }}
 {% endmacro %}
 
 

@@ -56,22 +56,17 @@
             ~ ', cast(null as bigint) as _raw_row_id where 1 = 0' -%}
         {%- do statements.append('drop table if exists raw.' ~ table_name) -%}
         {%- do statements.append('create table raw.' ~ table_name ~ ' as ' ~ rows) -%}
-        {%- do statements.append("insert into raw._extract_files values ('" ~ table_name ~ "', '"
-            ~ (source | string | replace("'", "''")) ~ "', null, null)") if source -%}
+        {%- do statements.append("insert into raw._extract_files values ('" ~ table_name ~ "', "
+            ~ rpm.sql_text_literal(source | string) ~ ", null, null)") if source -%}
     {%- endfor -%}
     {%- set all_statements = [
         'drop table if exists raw._extract_files',
-        'create table raw._extract_files (table_name ' ~ text ~ ', file_path ' ~ text
-            ~ ', file_bytes bigint, file_md5 ' ~ text ~ ')',
+        'create table raw._extract_files ' ~ rpm.extract_files_columns(),
     ] + statements + [
         'drop table if exists raw._changed_rows',
-        'create table raw._changed_rows (table_name ' ~ text ~ ', change ' ~ text
-            ~ ', _raw_row_id bigint, record_key ' ~ text ~ ', customer_id ' ~ text
-            ~ ', document_id ' ~ text ~ ', source_id ' ~ text ~ ', row_date ' ~ text ~ ')',
+        'create table raw._changed_rows ' ~ rpm.changed_rows_columns(),
         'drop table if exists raw._load_state',
-        'create table raw._load_state as select false as is_incremental, '
-            ~ 'cast(null as date) as previous_extract_date, cast(null as ' ~ text
-            ~ ') as unfinished_run_ids',
+        'create table raw._load_state as ' ~ rpm.whole_load_state(),
     ] -%}
     {#- One transaction: the first statement opens it on the hook's
         connection, the commit ends it once every table is in place. -#}
