@@ -14,10 +14,10 @@
     {%- set bi_reader = env_var('RPM_PG_BI_ROLE', 'rpm_bi_reader') -%}
     {%- set auditor = env_var('RPM_PG_AUDITOR_ROLE', 'rpm_auditor') -%}
     {%- set readers = {
-        'marts': [bi_reader, auditor],
-        'staging': [auditor],
-        'quarantine': [auditor],
-        'audit': [auditor],
+        rpm.schema_name('marts'): [bi_reader, auditor],
+        rpm.schema_name('staging'): [auditor],
+        rpm.schema_name('quarantine'): [auditor],
+        rpm.schema_name('audit'): [auditor],
     } -%}
     do $$
     begin

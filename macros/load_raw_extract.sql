@@ -31,7 +31,7 @@
         {%- do missing.append(node.name) -%}
     {%- endfor -%}
     {%- set loaded = adapter.get_relation(
-        database=target.database, schema='raw', identifier='_load_state') -%}
+        database=target.database, schema=rpm.schema_name('raw'), identifier='_load_state') -%}
     {%- if missing and loaded is not none -%}
         {{ log("raw extract not reloaded: this selection leaves out " ~ missing | length
             ~ " incremental models (e.g. " ~ missing[0] ~ ") that must restate its changes;"
@@ -69,6 +69,7 @@
 
 
 {% macro duckdb__load_raw_extract() %}
+    {%- set raw_schema = rpm.schema_name('raw') -%}
     {#- The folder is data: the dbt-duckdb plugin (rpm.duckdb_lock) binds
         AR_EXTRACT_DIR to the DuckDB variable rpm_extract_dir, and every file
         is read through it; no path is pasted into the SQL text. -#}
@@ -79,17 +80,17 @@
             ~ " `plugins: [{module: rpm.duckdb_lock}]`): it hands the extract folder"
             ~ " AR_EXTRACT_DIR to the loader.") }}
     {%- endif -%}
-    {%- do run_query('create schema if not exists raw') -%}
+    {%- do run_query('create schema if not exists ' ~ raw_schema) -%}
     {#- Row positions come from the file's order. -#}
     {%- do run_query('set preserve_insertion_order = true') -%}
     {#- The files loaded, for the run evidence (audit_run_evidence): an
         auditor's md5sum of a file equals file_md5. -#}
     {%- do run_query(
-        'create or replace table raw._extract_files ' ~ rpm.extract_files_columns()) -%}
+        'create or replace table ' ~ raw_schema ~ '._extract_files ' ~ rpm.extract_files_columns()) -%}
     {#- What changed since the previous load (incremental builds,
         docs/incremental.md): the raw rows removed and added, by key. -#}
     {%- do run_query(
-        'create or replace table raw._changed_rows ' ~ rpm.changed_rows_columns()) -%}
+        'create or replace table ' ~ raw_schema ~ '._changed_rows ' ~ rpm.changed_rows_columns()) -%}
     {%- set previous_extract_date = rpm.previous_extract_date() -%}
     {#- Crash safety (docs/incremental.md, "After a crash"): this run's mark
         goes in before any raw row changes, and only a run whose models all
@@ -97,12 +98,12 @@
         mark left by an earlier run means that run consumed the extract's
         changes without restating them: this run restates everything. -#}
     {%- do run_query(
-        'create table if not exists raw._unrestated_loads (run_id varchar, loaded_at timestamp)') -%}
+        'create table if not exists ' ~ raw_schema ~ '._unrestated_loads (run_id varchar, loaded_at timestamp)') -%}
     {%- set unfinished = run_query(
-        "select run_id from raw._unrestated_loads where run_id <> '" ~ invocation_id
+        "select run_id from " ~ raw_schema ~ "._unrestated_loads where run_id <> '" ~ invocation_id
         ~ "' order by loaded_at").columns[0].values() | list -%}
     {%- do run_query(
-        "insert into raw._unrestated_loads values ('" ~ invocation_id ~ "', now())") -%}
+        "insert into " ~ raw_schema ~ "._unrestated_loads values ('" ~ invocation_id ~ "', now())") -%}
     {%- if unfinished -%}
         {{ log("an earlier run (" ~ unfinished | join(", ") ~ ") loaded an extract and did not"
             ~ " finish restating it: this run restates everything", info=true) }}
@@ -119,7 +120,7 @@
         {%- set file = rpm.extract_file(table_name, files[0]) if files else none -%}
         {%- set rows = rpm.extract_file_rows(file, files[0] if files else none, columns) -%}
         {%- set stored = adapter.get_relation(
-            database=target.database, schema='raw', identifier=table_name) -%}
+            database=target.database, schema=raw_schema, identifier=table_name) -%}
         {%- set stored_columns = adapter.get_columns_in_relation(stored) | map(attribute='name')
             | map('lower') | list if stored else [] -%}
         {%- set expected_columns = columns | map(attribute='name') | list
@@ -128,17 +129,17 @@
             {%- do rpm.load_changed_rows(table_name, columns, rows) -%}
             {%- do loaded_incrementally.append(table_name) -%}
         {%- else -%}
-            {%- do run_query('create or replace table raw.' ~ table_name ~ ' as ' ~ rows) -%}
+            {%- do run_query('create or replace table ' ~ raw_schema ~ '.' ~ table_name ~ ' as ' ~ rows) -%}
         {%- endif -%}
         {%- if files -%}
             {%- do run_query(
-                "insert into raw._extract_files select '" ~ table_name ~ "', filename, "
+                "insert into " ~ raw_schema ~ "._extract_files select '" ~ table_name ~ "', filename, "
                 ~ "size, md5(content) from read_blob(" ~ file ~ ")") -%}
         {%- endif -%}
-        {{ log("raw." ~ table_name ~ " <- " ~ (table_name ~ "." ~ files[0] if files else "(absent, empty)"), info=false) }}
+        {{ log(raw_schema ~ "." ~ table_name ~ " <- " ~ (table_name ~ "." ~ files[0] if files else "(absent, empty)"), info=false) }}
     {%- endfor -%}
     {%- do run_query(
-        'create or replace table raw._load_state as select '
+        'create or replace table ' ~ raw_schema ~ '._load_state as select '
         ~ (loaded_incrementally | length == rpm.contract_tables() | length and not unfinished)
         ~ ' as is_incremental, '
         ~ (("cast('" ~ previous_extract_date ~ "' as date)") if previous_extract_date else 'cast(null as date)')
@@ -159,17 +160,18 @@
     index, or for CSV the order Spark reads the file in (one split up to
     spark.sql.files.maxPartitionBytes, 128 MB by default). -#}
 {% macro spark__load_raw_extract() %}
+    {%- set raw_schema = rpm.schema_name('raw') -%}
     {#- dbt-spark binds no parameters: paths go into the SQL text escaped
         (spark_quoted_path). -#}
     {%- set folder = env_var('AR_EXTRACT_DIR', 'data/demo_extract').rstrip('/') -%}
-    {%- do run_query('create schema if not exists raw') -%}
+    {%- do run_query('create schema if not exists ' ~ raw_schema) -%}
     {#- The folder's files (binaryFile lists them without reading them). -#}
     {%- set listed = run_query(
         "select regexp_replace(path, '^file:', '') from binaryFile." ~ rpm.spark_quoted_path(folder, '`')) -%}
     {%- set folder_files = listed.columns[0].values() | list -%}
-    {%- do run_query('drop table if exists raw._extract_files') -%}
+    {%- do run_query('drop table if exists ' ~ raw_schema ~ '._extract_files') -%}
     {%- do run_query(
-        'create table raw._extract_files ' ~ rpm.extract_files_columns() ~ ' using parquet') -%}
+        'create table ' ~ raw_schema ~ '._extract_files ' ~ rpm.extract_files_columns() ~ ' using parquet') -%}
     {%- for table_name in rpm.contract_tables() -%}
         {%- set files = [] -%}
         {%- for extension in ['csv', 'parquet'] -%}
@@ -225,21 +227,21 @@
             {%- set rows = 'select ' ~ select_list | join(', ')
                 ~ ', cast(null as bigint) as _raw_row_id where false' -%}
         {%- endif -%}
-        {%- do run_query('drop table if exists raw.' ~ table_name) -%}
-        {%- do run_query('create table raw.' ~ table_name ~ ' using parquet as ' ~ rows) -%}
+        {%- do run_query('drop table if exists ' ~ raw_schema ~ '.' ~ table_name) -%}
+        {%- do run_query('create table ' ~ raw_schema ~ '.' ~ table_name ~ ' using parquet as ' ~ rows) -%}
         {%- if files -%}
             {%- do run_query(
-                "insert into raw._extract_files select '" ~ table_name ~ "', "
+                "insert into " ~ raw_schema ~ "._extract_files select '" ~ table_name ~ "', "
                 ~ rpm.spark_quoted_path(files[0], "'") ~ ", length, md5(content) from binaryFile."
                 ~ rpm.spark_quoted_path(files[0], '`')) -%}
         {%- endif -%}
     {%- endfor -%}
-    {%- do run_query('drop table if exists raw._changed_rows') -%}
+    {%- do run_query('drop table if exists ' ~ raw_schema ~ '._changed_rows') -%}
     {%- do run_query(
-        'create table raw._changed_rows ' ~ rpm.changed_rows_columns() ~ ' using parquet') -%}
-    {%- do run_query('drop table if exists raw._load_state') -%}
+        'create table ' ~ raw_schema ~ '._changed_rows ' ~ rpm.changed_rows_columns() ~ ' using parquet') -%}
+    {%- do run_query('drop table if exists ' ~ raw_schema ~ '._load_state') -%}
     {%- do run_query(
-        'create table raw._load_state using parquet as ' ~ rpm.whole_load_state()) -%}
+        'create table ' ~ raw_schema ~ '._load_state using parquet as ' ~ rpm.whole_load_state()) -%}
     {{ return('') }}
 {% endmacro %}
 
@@ -330,27 +332,28 @@
     position and cells are), and records both in raw._changed_rows with
     their cleaned key, customer, document, source and date. -#}
 {% macro load_changed_rows(table_name, columns, rows) %}
+    {%- set raw_schema = rpm.schema_name('raw') -%}
     {%- set names = columns | map(attribute='name') | list -%}
     {%- set table_meta = rpm.contract_meta(rpm.contract_table(table_name)) -%}
     {%- do run_query(
         'create or replace temp table _incoming as select _raw_row_id, _row_fingerprint from ('
         ~ rows ~ ')') -%}
     {%- do run_query(
-        'create or replace temp table _removed as select stored.* from raw.' ~ table_name
+        'create or replace temp table _removed as select stored.* from ' ~ raw_schema ~ '.' ~ table_name
         ~ ' as stored anti join _incoming on stored._raw_row_id = _incoming._raw_row_id'
         ~ ' and stored._row_fingerprint = _incoming._row_fingerprint') -%}
     {%- do run_query(
         'create or replace temp table _added_ids as select _incoming._raw_row_id from _incoming'
-        ~ ' anti join raw.' ~ table_name ~ ' as stored on stored._raw_row_id = _incoming._raw_row_id'
+        ~ ' anti join ' ~ raw_schema ~ '.' ~ table_name ~ ' as stored on stored._raw_row_id = _incoming._raw_row_id'
         ~ ' and stored._row_fingerprint = _incoming._row_fingerprint') -%}
     {%- do run_query(
-        'delete from raw.' ~ table_name ~ ' using _removed where raw.' ~ table_name
-        ~ '._raw_row_id = _removed._raw_row_id and raw.' ~ table_name
+        'delete from ' ~ raw_schema ~ '.' ~ table_name ~ ' using _removed where ' ~ raw_schema ~ '.' ~ table_name
+        ~ '._raw_row_id = _removed._raw_row_id and ' ~ raw_schema ~ '.' ~ table_name
         ~ '._row_fingerprint = _removed._row_fingerprint') -%}
     {%- do run_query(
         'create or replace temp table _added as select * from (' ~ rows ~ ') where _raw_row_id in '
         ~ '(select _raw_row_id from _added_ids)') -%}
-    {%- do run_query('insert into raw.' ~ table_name ~ ' select * from _added') -%}
+    {%- do run_query('insert into ' ~ raw_schema ~ '.' ~ table_name ~ ' select * from _added') -%}
     {%- set optional = {} -%}
     {%- for name in ['customer_id', 'document_id', 'source_id'] -%}
         {%- do optional.update({name: rpm.clean_text(columns[names.index(name)])
@@ -361,7 +364,7 @@
         if date_column else 'cast(null as varchar)' -%}
     {%- for change, relation in [('removed', '_removed'), ('added', '_added')] -%}
         {%- do run_query(
-            "insert into raw._changed_rows select '" ~ table_name ~ "', '" ~ change ~ "', _raw_row_id, "
+            "insert into " ~ raw_schema ~ "._changed_rows select '" ~ table_name ~ "', '" ~ change ~ "', _raw_row_id, "
             ~ rpm.raw_record_key(table_name) ~ ', ' ~ optional.customer_id ~ ', ' ~ optional.document_id
             ~ ', ' ~ optional.source_id ~ ', ' ~ row_date ~ ' from ' ~ relation) -%}
     {%- endfor -%}
@@ -374,8 +377,10 @@
     known, and no changed raw row will name them, so the next run restates
     everything. -#}
 {% macro previous_extract_date() %}
+    {%- set node = graph.nodes.values() | selectattr('name', 'equalto', 'util_extract_date')
+        | first -%}
     {%- set relation = adapter.get_relation(
-        database=target.database, schema='intermediate', identifier='util_extract_date') -%}
+        database=node.database, schema=node.schema, identifier=node.alias) -%}
     {%- if relation is none -%}
         {{ return(none) }}
     {%- endif -%}

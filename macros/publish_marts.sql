@@ -51,7 +51,8 @@
     {%- endfor -%}
     {%- if loaded and not unbuilt -%}
         {#- Returned, not run here: the hook's statements commit. -#}
-        {{ return('begin transaction; delete from raw._unrestated_loads; commit;') }}
+        {{ return('begin transaction; delete from ' ~ rpm.schema_name('raw')
+            ~ '._unrestated_loads; commit;') }}
     {%- elif loaded -%}
         {{ log("the extract's changes are not fully restated (" ~ unbuilt | length
             ~ " models did not build, e.g. " ~ unbuilt[0]
@@ -68,14 +69,15 @@
     {%- if target.type != 'duckdb' -%}
         {{ return([]) }}
     {%- endif -%}
+    {%- set raw_schema = rpm.schema_name('raw') -%}
     {%- set exists = run_query(
         "select count(*) from information_schema.tables "
-        ~ "where table_schema = 'raw' and table_name = '_unrestated_loads'"
+        ~ "where table_schema = '" ~ raw_schema ~ "' and table_name = '_unrestated_loads'"
     ).columns[0].values()[0] > 0 -%}
     {%- if not exists -%}
         {{ return([]) }}
     {%- endif -%}
-    {{ return(run_query('select run_id from raw._unrestated_loads').columns[0].values() | list) }}
+    {{ return(run_query('select run_id from ' ~ raw_schema ~ '._unrestated_loads').columns[0].values() | list) }}
 {% endmacro %}
 
 
@@ -106,7 +108,8 @@
     {%- endif -%}
     {%- if reasons -%}
         {{ log("marts not published: " ~ reasons | join('; ')
-            ~ ". Readers keep the previous build (audit.published_runs).", info=true) }}
+            ~ ". Readers keep the previous build (" ~ rpm.schema_name('audit')
+            ~ ".published_runs).", info=true) }}
         {{ return('') }}
     {%- endif -%}
     {{ log("publishing " ~ marts | length ~ " marts (run " ~ invocation_id ~ ")", info=true) }}
@@ -118,14 +121,15 @@
     (DuckDB: a reader is another process, which the file lock keeps out
     during a build anyway). -#}
 {% macro default__publish_marts(marts) %}
+    {%- set marts_schema = rpm.schema_name('marts') -%}
     begin;
-    create schema if not exists marts;
+    create schema if not exists {{ marts_schema }};
     {%- for name in rpm.stale_published_tables(marts) %}
-    drop table marts.{{ name }};
+    drop table {{ marts_schema }}.{{ name }};
     {%- endfor %}
     {%- for node in marts %}
-    drop table if exists marts.{{ node.name }};
-    create table marts.{{ node.name }} as select * from {{ node.relation_name }};
+    drop table if exists {{ marts_schema }}.{{ node.name }};
+    create table {{ marts_schema }}.{{ node.name }} as select * from {{ node.relation_name }};
     {%- endfor %}
     {%- for statement in rpm.published_comments(marts) %}
     {{ statement }};
@@ -145,35 +149,38 @@
 {% macro postgres__publish_marts(marts) %}
     {%- set readers = [env_var('RPM_PG_BI_ROLE', 'rpm_bi_reader'),
         env_var('RPM_PG_AUDITOR_ROLE', 'rpm_auditor')] -%}
+    {%- set marts_schema = rpm.schema_name('marts') -%}
+    {%- set marts_build_schema = rpm.schema_name('marts_build') -%}
     {%- set columns = {} -%}
     {%- for row in run_query(
         "select table_schema, table_name, string_agg(column_name || ' ' || data_type, ', ' "
         ~ "order by ordinal_position) from information_schema.columns "
-        ~ "where table_schema in ('marts', 'marts_build') group by 1, 2").rows -%}
+        ~ "where table_schema in ('" ~ marts_schema ~ "', '" ~ marts_build_schema
+        ~ "') group by 1, 2").rows -%}
         {%- do columns.update({row[0] ~ '.' ~ row[1]: row[2]}) -%}
     {%- endfor -%}
     begin;
-    create schema if not exists marts;
+    create schema if not exists {{ marts_schema }};
     {%- for name in rpm.stale_published_tables(marts) %}
-    drop table marts.{{ name }};
+    drop table {{ marts_schema }}.{{ name }};
     {%- endfor %}
     {%- for node in marts %}
-    {%- if columns.get('marts.' ~ node.name) == columns.get('marts_build.' ~ node.name) %}
-    delete from marts.{{ node.name }};
-    insert into marts.{{ node.name }} select * from {{ node.relation_name }};
+    {%- if columns.get(marts_schema ~ '.' ~ node.name) == columns.get(marts_build_schema ~ '.' ~ node.name) %}
+    delete from {{ marts_schema }}.{{ node.name }};
+    insert into {{ marts_schema }}.{{ node.name }} select * from {{ node.relation_name }};
     {%- else %}
-    drop table if exists marts.{{ node.name }};
-    create table marts.{{ node.name }} as select * from {{ node.relation_name }};
+    drop table if exists {{ marts_schema }}.{{ node.name }};
+    create table {{ marts_schema }}.{{ node.name }} as select * from {{ node.relation_name }};
     {%- endif %}
     {%- endfor %}
     {%- for statement in rpm.published_comments(marts) %}
     {{ statement }};
     {%- endfor %}
-    grant select on all tables in schema marts to {{ readers | join(', ') }};
+    grant select on all tables in schema {{ marts_schema }} to {{ readers | join(', ') }};
     {%- for statement in rpm.published_run_statements(marts) %}
     {{ statement }};
     {%- endfor %}
-    grant select on audit.published_runs to {{ readers[1] }};
+    grant select on {{ rpm.schema_name('audit') }}.published_runs to {{ readers[1] }};
     commit;
 {% endmacro %}
 
@@ -182,13 +189,14 @@
     a reader during publication may see some marts of each build (a failed
     build still publishes nothing; docs/spark.md). -#}
 {% macro spark__publish_marts(marts) %}
-    {%- do run_query('create schema if not exists marts') -%}
+    {%- set marts_schema = rpm.schema_name('marts') -%}
+    {%- do run_query('create schema if not exists ' ~ marts_schema) -%}
     {%- for name in rpm.stale_published_tables(marts) -%}
-        {%- do run_query('drop table marts.' ~ name) -%}
+        {%- do run_query('drop table ' ~ marts_schema ~ '.' ~ name) -%}
     {%- endfor -%}
     {%- for node in marts -%}
-        {%- do run_query('drop table if exists marts.' ~ node.name) -%}
-        {%- do run_query('create table marts.' ~ node.name ~ ' using parquet as select * from '
+        {%- do run_query('drop table if exists ' ~ marts_schema ~ '.' ~ node.name) -%}
+        {%- do run_query('create table ' ~ marts_schema ~ '.' ~ node.name ~ ' using parquet as select * from '
             ~ node.relation_name) -%}
     {%- endfor -%}
     {%- for statement in rpm.published_run_statements(marts) -%}
@@ -203,12 +211,13 @@
     same for the tables dbt builds on Postgres; publication copies rows,
     not comments). -#}
 {% macro published_comments(marts) %}
+    {%- set marts_schema = rpm.schema_name('marts') -%}
     {%- set statements = [] -%}
     {%- for node in marts -%}
-        {%- do statements.append('comment on table marts.' ~ node.name ~ ' is '
+        {%- do statements.append('comment on table ' ~ marts_schema ~ '.' ~ node.name ~ ' is '
             ~ rpm.sql_text_literal(node.description)) -%}
         {%- for column in node.columns.values() if column.description -%}
-            {%- do statements.append('comment on column marts.' ~ node.name ~ '.'
+            {%- do statements.append('comment on column ' ~ marts_schema ~ '.' ~ node.name ~ '.'
                 ~ column.name ~ ' is ' ~ rpm.sql_text_literal(column.description)) -%}
         {%- endfor -%}
     {%- endfor -%}
@@ -226,15 +235,17 @@
     or renamed since they were published). -#}
 {% macro stale_published_tables(marts) %}
     {%- set names = marts | map(attribute='name') | list -%}
+    {%- set marts_schema = rpm.schema_name('marts') -%}
     {%- if target.type == 'spark' -%}
         {#- SHOW TABLES also lists the session's temporary views. -#}
         {%- set published = [] -%}
-        {%- for row in run_query('show tables in marts').rows if not row[2] -%}
+        {%- for row in run_query('show tables in ' ~ marts_schema).rows if not row[2] -%}
             {%- do published.append(row[1]) -%}
         {%- endfor -%}
     {%- else -%}
         {%- set published = run_query(
-            "select table_name from information_schema.tables where table_schema = 'marts'"
+            "select table_name from information_schema.tables where table_schema = '"
+            ~ marts_schema ~ "'"
         ).columns[0].values() -%}
     {%- endif -%}
     {{ return(published | reject('in', names) | list) }}
@@ -245,15 +256,16 @@
     one-row mart rpt_build_info. -#}
 {% macro published_run_statements(marts) %}
     {%- set text = dbt.type_string() -%}
+    {%- set audit_schema = rpm.schema_name('audit') -%}
     {%- set build_info = graph.nodes.values() | selectattr('name', 'equalto', 'rpt_build_info')
         | first -%}
     {{ return([
-        'create schema if not exists audit',
-        'create table if not exists audit.published_runs (run_id ' ~ text
+        'create schema if not exists ' ~ audit_schema,
+        'create table if not exists ' ~ audit_schema ~ '.published_runs (run_id ' ~ text
             ~ ', extract_date date, extract_file_md5s ' ~ text
             ~ ', published_mart_count integer, published_at timestamp)'
             ~ (' using parquet' if target.type == 'spark' else ''),
-        'insert into audit.published_runs select run_id, extract_date, extract_file_md5s, '
+        'insert into ' ~ audit_schema ~ '.published_runs select run_id, extract_date, extract_file_md5s, '
             ~ marts | length ~ ', ' ~ dbt.current_timestamp() ~ ' from '
             ~ build_info.relation_name,
     ]) }}

@@ -10,6 +10,7 @@
     Postgres). A missing required table fails the run naming it. -#}
 
 {% macro register_warehouse_extract() %}
+    {%- set raw_schema = rpm.schema_name('raw') -%}
     {%- if target.type == 'spark' -%}
         {{ exceptions.raise_compiler_error(
             "rpm_extract_source 'warehouse' is not supported on Spark yet (docs/package.md):"
@@ -24,7 +25,7 @@
     {%- endif -%}
     {%- set names = var('rpm_erp_tables', {}) -%}
     {%- set text = dbt.type_string() -%}
-    {%- do adapter.create_schema(api.Relation.create(database=target.database, schema='raw')) -%}
+    {%- do adapter.create_schema(api.Relation.create(database=target.database, schema=raw_schema)) -%}
     {%- set statements = [] -%}
     {%- for table_name in rpm.contract_tables() -%}
         {%- set columns = rpm.contract_columns(table_name) | map(attribute='name') | list -%}
@@ -54,19 +55,19 @@
             ~ cells | join(', ') ~ ') as _raw_row_id from ' ~ source
             if source else 'select ' ~ select_list | join(', ')
             ~ ', cast(null as bigint) as _raw_row_id where 1 = 0' -%}
-        {%- do statements.append('drop table if exists raw.' ~ table_name) -%}
-        {%- do statements.append('create table raw.' ~ table_name ~ ' as ' ~ rows) -%}
-        {%- do statements.append("insert into raw._extract_files values ('" ~ table_name ~ "', "
+        {%- do statements.append('drop table if exists ' ~ raw_schema ~ '.' ~ table_name) -%}
+        {%- do statements.append('create table ' ~ raw_schema ~ '.' ~ table_name ~ ' as ' ~ rows) -%}
+        {%- do statements.append("insert into " ~ raw_schema ~ "._extract_files values ('" ~ table_name ~ "', "
             ~ rpm.sql_text_literal(source | string) ~ ", null, null)") if source -%}
     {%- endfor -%}
     {%- set all_statements = [
-        'drop table if exists raw._extract_files',
-        'create table raw._extract_files ' ~ rpm.extract_files_columns(),
+        'drop table if exists ' ~ raw_schema ~ '._extract_files',
+        'create table ' ~ raw_schema ~ '._extract_files ' ~ rpm.extract_files_columns(),
     ] + statements + [
-        'drop table if exists raw._changed_rows',
-        'create table raw._changed_rows ' ~ rpm.changed_rows_columns(),
-        'drop table if exists raw._load_state',
-        'create table raw._load_state as ' ~ rpm.whole_load_state(),
+        'drop table if exists ' ~ raw_schema ~ '._changed_rows',
+        'create table ' ~ raw_schema ~ '._changed_rows ' ~ rpm.changed_rows_columns(),
+        'drop table if exists ' ~ raw_schema ~ '._load_state',
+        'create table ' ~ raw_schema ~ '._load_state as ' ~ rpm.whole_load_state(),
     ] -%}
     {#- One transaction: the first statement opens it on the hook's
         connection, the commit ends it once every table is in place. -#}

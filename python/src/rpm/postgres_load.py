@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -97,20 +98,20 @@ def export_as_text(path: Path, table: ContractTable, csv_out: Path) -> None:
     con.close()
 
 
-def empty_table(cur, name: str, columns: list[str]) -> None:
-    """raw.<name> with these columns and no rows. An existing table of the
+def empty_table(cur, raw: str, name: str, columns: list[str]) -> None:
+    """<raw>.<name> with these columns and no rows. An existing table of the
     same shape is truncated rather than dropped: the staging views read it."""
     cur.execute(
         "select column_name || ' ' || data_type from information_schema.columns "
-        "where table_schema = 'raw' and table_name = %s order by ordinal_position",
-        (name,),
+        "where table_schema = %s and table_name = %s order by ordinal_position",
+        (raw, name),
     )
     existing = [row[0] for row in cur.fetchall()]
     if existing == columns:
-        cur.execute(f"truncate raw.{name}")
+        cur.execute(f"truncate {raw}.{name}")
     else:
-        cur.execute(f"drop table if exists raw.{name} cascade")
-        cur.execute(f"create table raw.{name} ({', '.join(columns)})")
+        cur.execute(f"drop table if exists {raw}.{name} cascade")
+        cur.execute(f"create table {raw}.{name} ({', '.join(columns)})")
 
 
 # The advisory lock a build holds (macros/acquire_build_lock.sql): a load
@@ -122,7 +123,9 @@ class DatabaseInUse(Exception):
     """Another build holds the database: the message is one line."""
 
 
-def load(folder: Path) -> None:
+def load(folder: Path, raw: str = "raw") -> None:
+    """Load the folder into schema raw (a development target's is
+    <its schema>_raw: macros/generate_schema_name.sql)."""
     contract = load_contract(project_root())
     with connect() as pg, pg.cursor() as cur, tempfile.TemporaryDirectory() as tmp:
         cur.execute(f"select pg_try_advisory_lock({BUILD_LOCK})")
@@ -139,19 +142,23 @@ def load(folder: Path) -> None:
                 f"rpm-load-postgres: the database {pg.info.dbname} is in use by another build "
                 "or load; wait for it to end (or stop it), then load again"
             )
-        cur.execute("create schema if not exists raw")
+        cur.execute(f"create schema if not exists {raw}")
         empty_table(
             cur,
+            raw,
             "_extract_files",
             ["table_name text", "file_path text", "file_bytes bigint", "file_md5 text"],
         )
         for table in contract.values():
             path = find_file(folder, table)
             empty_table(
-                cur, table.name, [f"{c} text" for c in table.column_names] + ["_raw_row_id bigint"]
+                cur,
+                raw,
+                table.name,
+                [f"{c} text" for c in table.column_names] + ["_raw_row_id bigint"],
             )
             if path is None:
-                print(f"raw.{table.name} <- (absent, empty)")
+                print(f"{raw}.{table.name} <- (absent, empty)")
                 continue
             csv_out = Path(tmp) / f"{table.name}.csv"
             export_as_text(path, table, csv_out)
@@ -159,19 +166,20 @@ def load(folder: Path) -> None:
             # COPY reads the first as NULL and the second as an empty string.
             with csv_out.open() as handle:
                 cur.copy_expert(
-                    f"copy raw.{table.name} ({', '.join(table.column_names)}, _raw_row_id) "
+                    f"copy {raw}.{table.name} ({', '.join(table.column_names)}, _raw_row_id) "
                     "from stdin with (format csv, header true)",
                     handle,
                 )
             cur.execute(
-                "insert into raw._extract_files values (%s, %s, %s, %s)",
+                f"insert into {raw}._extract_files values (%s, %s, %s, %s)",
                 (table.name, str(path), path.stat().st_size, file_md5(path)),
             )
-            print(f"raw.{table.name} <- {path}")
+            print(f"{raw}.{table.name} <- {path}")
         # Incremental builds diff the raw rows on DuckDB only: here every
         # load is whole, so the next build restates everything.
         empty_table(
             cur,
+            raw,
             "_changed_rows",
             ["table_name text", "change text", "_raw_row_id bigint"]
             + [
@@ -187,10 +195,11 @@ def load(folder: Path) -> None:
         )
         empty_table(
             cur,
+            raw,
             "_load_state",
             ["is_incremental boolean", "previous_extract_date date", "unfinished_run_ids text"],
         )
-        cur.execute("insert into raw._load_state values (false, null, null)")
+        cur.execute(f"insert into {raw}._load_state values (false, null, null)")
         pg.commit()
 
 
@@ -199,12 +208,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--extract", type=Path, default=Path(os.environ.get("AR_EXTRACT_DIR", "data/demo_extract"))
     )
+    parser.add_argument(
+        "--schema-prefix",
+        help="load into schema PREFIX_raw, for a dbt target that is not a production target "
+        "(var rpm_prod_targets) and whose schema is PREFIX, e.g. the profile's postgres_dev "
+        "(default: schema raw)",
+    )
     args = parser.parse_args(argv)
+    raw = f"{args.schema_prefix}_raw" if args.schema_prefix else "raw"
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", raw):
+        print(
+            f"rpm-load-postgres: --schema-prefix {args.schema_prefix!r} is not a schema name "
+            "(lower-case letters, digits and _)",
+            file=sys.stderr,
+        )
+        return 2
     if not args.extract.is_dir():
         print(f"rpm-load-postgres: extract folder {args.extract} does not exist", file=sys.stderr)
         return 2
     try:
-        load(args.extract)
+        load(args.extract, raw)
     except DatabaseInUse as error:
         print(error, file=sys.stderr)
         return 2

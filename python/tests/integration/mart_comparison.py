@@ -93,14 +93,16 @@ def assert_same_rows(duckdb_build, other_build, table: str, engine: str) -> None
         )
 
 
-def published_marts(database: Path) -> dict[str, list[tuple]]:
-    """Every published mart's rows (run-dependent ones left out), sorted, as text."""
+def published_marts(database: Path, schema: str = "marts") -> dict[str, list[tuple]]:
+    """Every published mart's rows (run-dependent ones left out), sorted, as
+    text; schema: where they were published (a dev target's is prefixed)."""
     with duckdb.connect(str(database), read_only=True) as con:
         names = [
             name
             for (name,) in con.execute(
-                "select table_name from information_schema.tables where table_schema = 'marts' "
-                "order by 1"
+                "select table_name from information_schema.tables where table_schema = ? "
+                "order by 1",
+                [schema],
             ).fetchall()
             if name not in RUN_DEPENDENT
         ]
@@ -109,10 +111,13 @@ def published_marts(database: Path) -> dict[str, list[tuple]]:
             columns = [
                 column
                 for (column,) in con.execute(
-                    "select column_name from information_schema.columns where table_schema = "
-                    f"'marts' and table_name = '{name}' order by ordinal_position"
+                    "select column_name from information_schema.columns where table_schema = ? "
+                    "and table_name = ? order by ordinal_position",
+                    [schema, name],
                 ).fetchall()
             ]
             text = ", ".join(f'cast("{c}" as varchar)' for c in columns)
-            tables[name] = con.execute(f"select {text} from marts.{name} order by all").fetchall()
+            tables[name] = con.execute(
+                f"select {text} from {schema}.{name} order by all"
+            ).fetchall()
         return tables

@@ -72,12 +72,12 @@ def test_the_package_build_publishes_the_worked_example_as_expected(host_build):
         rollforward = con.execute(
             "select strftime(period_end_date, '%Y-%m-%d'), ar_begin_reporting, "
             "credit_sales_reporting, write_offs_reporting, ar_end_reporting "
-            "from marts.rpt_ar_rollforward_monthly order by 1"
+            "from analytics_marts.rpt_ar_rollforward_monthly order by 1"
         ).fetchall()
         # The host project's own model on the published mart.
         open_by_customer = con.execute(
             "select customer_id, cast(open_amount_reporting as varchar) "
-            "from main.open_invoices_by_customer order by 1"
+            "from analytics.open_invoices_by_customer order by 1"
         ).fetchall()
     # EXPECTED.md: ar_begin, credit_sales, write_offs, ar_end per month.
     assert rollforward == [
@@ -92,11 +92,12 @@ def test_warehouse_floats_stage_as_their_decimal_digits(host_build):
     warehouse, _ = host_build
     with duckdb.connect(str(warehouse), read_only=True) as con:
         staged = con.execute(
-            "select cast(rate as varchar) from staging.stg_erp__fx_rates "
+            "select cast(rate as varchar) from analytics_staging.stg_erp__fx_rates "
             "where from_currency_code = 'IDR'"
         ).fetchall()
         quarantined = con.execute(
-            "select count(*) from quarantine.quarantined_rows where table_name = 'fx_rates'"
+            "select count(*) from analytics_quarantine.quarantined_rows "
+            "where table_name = 'fx_rates'"
         ).fetchone()[0]
     assert [Decimal(value) for (value,) in staged] == [Decimal("0.00004")]
     assert quarantined == 0
@@ -106,8 +107,35 @@ def test_the_package_build_equals_the_projects_own_build(host_build, worked):
     """Value for value, every published mart (the file loader and the
     warehouse tables give the same raw rows)."""
     assert worked.returncode == 0, worked.output[-3000:]
-    package_marts = published_marts(host_build[0])
+    package_marts = published_marts(host_build[0], "analytics_marts")
     own_marts = published_marts(worked.database)
     assert sorted(package_marts) == sorted(own_marts)
     for name, rows in own_marts.items():
         assert package_marts[name] == rows, name
+
+
+def test_a_dev_target_writes_only_its_own_prefixed_schemas(host_build):
+    """The host builds with target `dev` (schema analytics), not a production
+    target: rpm writes analytics_raw ... analytics_marts and nothing named
+    as production's schemas (raw, staging, ..., marts)."""
+    warehouse, _ = host_build
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        schemas = {
+            schema
+            for (schema,) in con.execute(
+                "select distinct table_schema from information_schema.tables"
+            ).fetchall()
+        }
+    assert schemas == {"erp", "analytics"} | {
+        f"analytics_{name}"
+        for name in (
+            "raw",
+            "seeds",
+            "staging",
+            "quarantine",
+            "intermediate",
+            "audit",
+            "marts_build",
+            "marts",
+        )
+    }
