@@ -1,8 +1,10 @@
-{#- One build at a time on a Postgres database: a second build refuses at
-    once, naming the backend of the build at work; readers are not blocked
-    (they read the published marts). DuckDB needs no check here: its file
-    lock stops a second process, and the dbt-duckdb plugin rpm.duckdb_lock
-    says so in one line. Runs as the first on-run-start hook. -#}
+{#- One build at a time per target on a Postgres database: a second build
+    of the same target refuses at once, naming the backend of the build at
+    work; readers are not blocked (they read the published marts), and a
+    developer's target, which writes its own schemas (generate_schema_name),
+    builds beside production. DuckDB needs no check here: its file lock
+    stops a second process, and the dbt-duckdb plugin rpm.duckdb_lock says
+    so in one line. Runs as the first on-run-start hook. -#}
 {% macro acquire_build_lock() %}
     {{ return(adapter.dispatch('acquire_build_lock', 'rpm')()) }}
 {% endmacro %}
@@ -11,32 +13,42 @@
     {{ return('') }}
 {% endmacro %}
 
+{#- The name a target's connections carry on Postgres (profile setting
+    application_name): `dbt` on a production target, `dbt <its schema>` on
+    any other (profiles.yml, postgres_dev). -#}
+{% macro build_application_name() %}
+    {{ return('dbt' if target.name in var('rpm_prod_targets') else 'dbt ' ~ target.schema) }}
+{% endmacro %}
+
 {#- Postgres: dbt closes the connection of its hooks once they ran (a
     session lock would be gone with it), and every connection of a dbt
-    process is named 'dbt'. At the start of a run this process has only the
-    hooks' connection, so another 'dbt' connection to the database is
-    another dbt command at work: the run refuses, naming it. The check looks
-    three times over 0.6 s (a build between two models may hold no
-    connection for an instant). rpm-load-postgres takes an advisory lock for
-    the time of its load, which the check also sees. -#}
+    process carries the profile's application_name. At the start of a run
+    this process has only the hooks' connection, so another connection of
+    the same name is another dbt command of this target at work, and one
+    named `rpm-load-postgres <raw schema>` a load of its raw schema: the run
+    refuses, naming it. The check looks three times over 0.6 s (a build
+    between two models may hold no connection for an instant). -#}
 {% macro postgres__acquire_build_lock() %}
     {%- if not execute or flags.WHICH not in ('build', 'run', 'seed', 'snapshot') -%}
         {{ return('') }}
     {%- endif -%}
+    {%- set name = rpm.build_application_name() -%}
+    {%- if target.application_name != name -%}
+        {{ exceptions.raise_compiler_error(
+            "rpm: the profile's target " ~ target.name ~ " must set application_name: '"
+            ~ name ~ "' (it names its connections '" ~ target.application_name
+            ~ "'), so that builds and loads of the same schemas see each other"
+            ~ " (profiles.yml, target postgres_dev)") }}
+    {%- endif -%}
     {%- set others -%}
-        select activity.pid, activity.application_name,
-            cast(activity.backend_start as varchar(19))
-        from pg_stat_activity as activity
+        select pid, application_name, cast(backend_start as varchar(19))
+        from pg_stat_activity
         where
-            activity.datname = current_database()
-            and activity.pid <> pg_backend_pid()
-            and (
-                activity.application_name = 'dbt'
-                or exists (
-                    select 1 from pg_locks as locks
-                    where locks.pid = activity.pid and locks.locktype = 'advisory'
-                        and locks.objid = 7301 and locks.granted
-                )
+            datname = current_database()
+            and pid <> pg_backend_pid()
+            and application_name in (
+                {{ rpm.sql_text_literal(name) }},
+                {{ rpm.sql_text_literal('rpm-load-postgres ' ~ rpm.schema_name('raw')) }}
             )
     {%- endset -%}
     {%- for attempt in range(3) -%}

@@ -29,8 +29,9 @@ from rpm import project_root
 from rpm.contract import ContractTable, load_contract
 
 
-def connect():
+def connect(application_name: str = "rpm-load-postgres"):
     return psycopg2.connect(
+        application_name=application_name,
         host=os.environ.get("RPM_PG_HOST", "127.0.0.1"),
         port=int(os.environ.get("RPM_PG_PORT", "55432")),
         dbname=os.environ.get("RPM_PG_DATABASE", "rpm"),
@@ -114,26 +115,38 @@ def empty_table(cur, raw: str, name: str, columns: list[str]) -> None:
         cur.execute(f"create table {raw}.{name} ({', '.join(columns)})")
 
 
-# The advisory lock a build holds (macros/acquire_build_lock.sql): a load
-# while a build runs would change its raw input under it.
-BUILD_LOCK = 7301
+# One load of a raw schema at a time (an advisory lock per schema).
+LOAD_LOCK = 7301
 
 
 class DatabaseInUse(Exception):
     """Another build holds the database: the message is one line."""
 
 
-def load(folder: Path, raw: str = "raw") -> None:
-    """Load the folder into schema raw (a development target's is
-    <its schema>_raw: macros/generate_schema_name.sql)."""
+def load(folder: Path, schema_prefix: str | None = None) -> None:
+    """Load the folder into schema raw, or <schema_prefix>_raw for a dbt
+    target that is not a production one (macros/generate_schema_name.sql).
+
+    A load while a build of the same target runs would change its input
+    under it: the load refuses when it sees one. A production target's
+    connections are named `dbt`, a dev target's `dbt <its schema>` (the
+    build checks its profile says so: macros/acquire_build_lock.sql), and
+    builds see a load by its connection's name."""
+    raw = f"{schema_prefix}_raw" if schema_prefix else "raw"
+    builds = [f"dbt {schema_prefix}" if schema_prefix else "dbt"]
     contract = load_contract(project_root())
-    with connect() as pg, pg.cursor() as cur, tempfile.TemporaryDirectory() as tmp:
-        cur.execute(f"select pg_try_advisory_lock({BUILD_LOCK})")
+    with (
+        connect(f"rpm-load-postgres {raw}") as pg,
+        pg.cursor() as cur,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        cur.execute("select pg_try_advisory_lock(%s, hashtext(%s))", (LOAD_LOCK, raw))
         busy = not cur.fetchone()[0]
         for _ in range(3):  # a build between two models may hold no connection
             cur.execute(
                 "select count(*) from pg_stat_activity where datname = current_database() "
-                "and application_name = 'dbt'"
+                "and application_name = any(%s)",
+                (builds,),
             )
             busy = busy or cur.fetchone()[0] > 0
             cur.execute("select pg_sleep(0.2)")
@@ -215,8 +228,7 @@ def main(argv: list[str] | None = None) -> int:
         "(default: schema raw)",
     )
     args = parser.parse_args(argv)
-    raw = f"{args.schema_prefix}_raw" if args.schema_prefix else "raw"
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", raw):
+    if args.schema_prefix and not re.fullmatch(r"[a-z_][a-z0-9_]*", args.schema_prefix):
         print(
             f"rpm-load-postgres: --schema-prefix {args.schema_prefix!r} is not a schema name "
             "(lower-case letters, digits and _)",
@@ -227,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"rpm-load-postgres: extract folder {args.extract} does not exist", file=sys.stderr)
         return 2
     try:
-        load(args.extract, raw)
+        load(args.extract, args.schema_prefix)
     except DatabaseInUse as error:
         print(error, file=sys.stderr)
         return 2

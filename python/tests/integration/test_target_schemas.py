@@ -3,7 +3,9 @@
 builds loads and writes only dev_ci_raw ... dev_ci_marts. Production's
 schemas keep every relation (same OIDs) and every write counter, and its
 published marts keep production's extract while the dev marts show the
-developer's."""
+developer's. The dev build runs while a production build is at work (its
+connections are named `dbt`); a second build or load of the dev target
+itself refuses."""
 
 from __future__ import annotations
 
@@ -12,8 +14,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psycopg2
 import pytest
-from conftest import PostgresBuild, run_dbt_build
+from conftest import DBT, PostgresBuild, run_dbt_build
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 
@@ -45,6 +48,33 @@ def _rows(build: PostgresBuild, sql: str) -> list[tuple]:
         return cur.fetchall()
 
 
+def _connection_named(connection: dict, application_name: str):
+    """An idle connection as a build or load of that name holds one."""
+    return psycopg2.connect(
+        host=connection["RPM_PG_HOST"],
+        port=int(connection["RPM_PG_PORT"]),
+        dbname=connection["RPM_PG_DATABASE"],
+        user="rpm_owner",
+        password=connection["RPM_PG_PASSWORD"],
+        application_name=application_name,
+    )
+
+
+def _dev_env(root: Path, connection: dict, extract: Path) -> dict:
+    return {
+        **os.environ,
+        **connection,
+        "RPM_TARGET": "postgres_dev",
+        "RPM_DEV_SCHEMA": DEV_SCHEMA,
+        "AR_EXTRACT_DIR": str(extract),
+        "DBT_PROFILES_DIR": str(root),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+    }
+
+
+LOAD = [str(Path(sys.executable).parent / "rpm-load-postgres"), "--schema-prefix", DEV_SCHEMA]
+
+
 @pytest.fixture(scope="module")
 def dev_build(root, worked_example, worked_rebuilt_on_postgres, tmp_path_factory):
     """Production (database rpm_test_worked) holds the `restated` extract;
@@ -52,24 +82,12 @@ def dev_build(root, worked_example, worked_rebuilt_on_postgres, tmp_path_factory
     production = worked_rebuilt_on_postgres
     assert production.returncode == 0, production.output[-3000:]
     before = _rows(production, PRODUCTION_STATE)
-    env = {
-        **os.environ,
-        **production.connection,
-        "RPM_TARGET": "postgres_dev",
-        "RPM_DEV_SCHEMA": DEV_SCHEMA,
-        "AR_EXTRACT_DIR": str(worked_example),
-        "DBT_PROFILES_DIR": str(root),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
-    }
-    load = subprocess.run(
-        [str(Path(sys.executable).parent / "rpm-load-postgres"), "--schema-prefix", DEV_SCHEMA],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    assert load.returncode == 0, load.stdout + load.stderr
-    returncode, output = run_dbt_build(root, tmp_path_factory.mktemp("dev_pg"), env)
+    env = _dev_env(root, production.connection, worked_example)
+    # A production build at work meanwhile, as its connections show it.
+    with _connection_named(production.connection, "dbt"):
+        load = subprocess.run(LOAD, cwd=root, env=env, capture_output=True, text=True)
+        assert load.returncode == 0, load.stdout + load.stderr
+        returncode, output = run_dbt_build(root, tmp_path_factory.mktemp("dev_pg"), env)
     after = _rows(production, PRODUCTION_STATE)
     return PostgresBuild(returncode, load.stdout + output, production.connection), before, after
 
@@ -131,3 +149,47 @@ def test_each_target_reads_its_own_extract(dev_build, restated):
     ]
     assert _rows(build, ROLLFORWARD.format(schema="marts")) == expected
     assert expected != _rows(build, ROLLFORWARD.format(schema=f"{DEV_SCHEMA}_marts"))
+
+
+def test_a_second_build_or_load_of_the_dev_target_refuses(root, dev_build, tmp_path):
+    build, _, _ = dev_build
+    env = _dev_env(root, build.connection, tmp_path)
+    with _connection_named(build.connection, f"dbt {DEV_SCHEMA}"):
+        refused_build = subprocess.run(
+            [str(DBT), "build", "--no-use-colors", "--target-path", str(tmp_path / "target")],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        refused_load = subprocess.run(LOAD, cwd=root, env=env, capture_output=True, text=True)
+    assert refused_build.returncode != 0
+    assert "is in use by another build" in refused_build.stdout, refused_build.stdout[-2000:]
+    assert f"dbt {DEV_SCHEMA}" in refused_build.stdout
+    assert refused_load.returncode == 2
+    assert "is in use by another build or load" in refused_load.stderr
+
+
+def test_a_profile_that_hides_its_builds_is_refused(root, dev_build, tmp_path):
+    """A production target (here by the var) whose connections are not named
+    `dbt`: loads of its raw schema would not see its builds."""
+    build, _, _ = dev_build
+    refused = subprocess.run(
+        [
+            str(DBT),
+            "build",
+            "--no-use-colors",
+            "--target-path",
+            str(tmp_path / "target"),
+            "--vars",
+            "{rpm_prod_targets: [postgres, postgres_dev]}",
+        ],
+        cwd=root,
+        env=_dev_env(root, build.connection, tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert refused.returncode != 0
+    assert "must set application_name: 'dbt'" in refused.stdout, refused.stdout[-2000:]
