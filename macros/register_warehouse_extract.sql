@@ -92,7 +92,7 @@
     {%- if column.is_float() or dtype in ('double', 'float', 'real') -%}
         {{ return("regexp_replace(regexp_replace(cast(cast(" ~ cell ~ " as decimal(38, 12)) as "
             ~ text ~ "), '0+$', ''), '[.]$', '')") }}
-    {%- elif 'time zone' in dtype or dtype in ('timestamptz', 'timestamp_tz') -%}
+    {%- elif dtype in ('timestamp with time zone', 'timestamptz', 'timestamp_tz') -%}
         {{ return('cast((' ~ cell ~ " at time zone 'UTC') as " ~ text ~ ')') }}
     {%- endif -%}
     {{ return('cast(' ~ cell ~ ' as ' ~ text ~ ')') }}

@@ -351,10 +351,16 @@ def postgres_build(
 ) -> PostgresBuild:
     """A fresh database on the cluster (or, fresh=False, the one already
     there), the raw load, then `dbt build --target postgres`."""
+    if fresh:
+        fresh_postgres_database(connection, database)
+    return _load_and_build(root, extract, workdir, {**connection, "RPM_PG_DATABASE": database})
+
+
+def fresh_postgres_database(connection: dict, database: str) -> dict:
+    """An empty database on the cluster that the reader roles may connect
+    to; the connection variables for it."""
     import psycopg2
 
-    if not fresh:
-        return _load_and_build(root, extract, workdir, {**connection, "RPM_PG_DATABASE": database})
     admin = psycopg2.connect(
         host=connection["RPM_PG_HOST"],
         port=int(connection["RPM_PG_PORT"]),
@@ -369,7 +375,7 @@ def postgres_build(
         cur.execute(f"revoke all on database {database} from public")
         cur.execute(f"grant connect on database {database} to rpm_bi_reader, rpm_auditor")
     admin.close()
-    return _load_and_build(root, extract, workdir, {**connection, "RPM_PG_DATABASE": database})
+    return {**connection, "RPM_PG_DATABASE": database}
 
 
 def _load_and_build(root: Path, extract: Path, workdir: Path, connection: dict) -> PostgresBuild:

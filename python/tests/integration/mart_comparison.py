@@ -71,10 +71,12 @@ def _as_text(value) -> str | None:
     return str(value)
 
 
-def assert_same_rows(duckdb_build, other_build, table: str, engine: str) -> None:
-    """The mart's rows on `engine` equal DuckDB's."""
+def assert_same_rows(
+    duckdb_build, other_build, table: str, engine: str, other_schema: str = "marts"
+) -> None:
+    """The mart's rows on `engine` (published to other_schema) equal DuckDB's."""
     ours = normalised(duckdb_build.query(f"select * from marts.{table}"))
-    theirs = normalised(other_build.query(f"select * from marts.{table}"))
+    theirs = normalised(other_build.query(f"select * from {other_schema}.{table}"))
     assert list(theirs.columns) == list(ours.columns), table
     assert len(theirs) == len(ours), (
         f"{table}: {len(theirs)} rows on {engine}, {len(ours)} on DuckDB"
