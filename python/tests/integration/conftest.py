@@ -21,6 +21,19 @@ from rpm.generator.next_day import next_day
 
 DBT = Path(sys.executable).parent / "dbt"
 
+# Every schema the project writes, as a production target names them; any
+# other target prefixes them with its own schema (generate_schema_name).
+PROJECT_SCHEMAS = (
+    "raw",
+    "seeds",
+    "staging",
+    "quarantine",
+    "intermediate",
+    "audit",
+    "marts_build",
+    "marts",
+)
+
 
 @dataclass
 class Build:
@@ -31,6 +44,12 @@ class Build:
     def query(self, sql: str) -> pd.DataFrame:
         with duckdb.connect(str(self.database), read_only=True) as con:
             return con.sql(sql).df()
+
+    def rows(self, sql: str) -> tuple[list[str], list[tuple]]:
+        """Column names and rows, values exact (DECIMAL as Decimal)."""
+        with duckdb.connect(str(self.database), read_only=True) as con:
+            result = con.sql(sql)
+            return result.columns, result.fetchall()
 
 
 def dbt_build(root: Path, extract: Path, workdir: Path, *args: str) -> Build:
@@ -333,6 +352,12 @@ class PostgresBuild:
             cur.execute(sql)
             return pd.DataFrame(cur.fetchall(), columns=[d.name for d in cur.description])
 
+    def rows(self, sql: str) -> tuple[list[str], list[tuple]]:
+        """Column names and rows, values exact (NUMERIC as Decimal)."""
+        with self.connect() as con, con.cursor() as cur:
+            cur.execute(sql)
+            return [d.name for d in cur.description], cur.fetchall()
+
 
 @pytest.fixture(scope="session")
 def postgres(root) -> dict:
@@ -438,18 +463,28 @@ class SparkBuild:
     output: str
     warehouse: Path
 
+    def _tables(self, con) -> None:
+        for schema_dir in sorted(self.warehouse.glob("*.db")):
+            schema = schema_dir.name.removesuffix(".db")
+            con.execute(f"create schema if not exists {schema}")
+            for table_dir in sorted(p for p in schema_dir.iterdir() if p.is_dir()):
+                if any(table_dir.glob("*.parquet")):
+                    con.execute(
+                        f"create view {schema}.{table_dir.name} as select * from "
+                        f"read_parquet('{table_dir}/*.parquet')"
+                    )
+
     def query(self, sql: str) -> pd.DataFrame:
         with duckdb.connect() as con:
-            for schema_dir in sorted(self.warehouse.glob("*.db")):
-                schema = schema_dir.name.removesuffix(".db")
-                con.execute(f"create schema if not exists {schema}")
-                for table_dir in sorted(p for p in schema_dir.iterdir() if p.is_dir()):
-                    if any(table_dir.glob("*.parquet")):
-                        con.execute(
-                            f"create view {schema}.{table_dir.name} as select * from "
-                            f"read_parquet('{table_dir}/*.parquet')"
-                        )
+            self._tables(con)
             return con.sql(sql).df()
+
+    def rows(self, sql: str) -> tuple[list[str], list[tuple]]:
+        """Column names and rows, values exact (DECIMAL as Decimal)."""
+        with duckdb.connect() as con:
+            self._tables(con)
+            result = con.sql(sql)
+            return result.columns, result.fetchall()
 
 
 def spark_build(root: Path, extract: Path, workdir: Path) -> SparkBuild:

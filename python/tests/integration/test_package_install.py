@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import PostgresBuild, fresh_postgres_database
+from conftest import PROJECT_SCHEMAS, PostgresBuild, fresh_postgres_database
 from mart_comparison import assert_same_rows, mart_tables, published_marts
 
 pytestmark = pytest.mark.integration
@@ -137,19 +137,7 @@ def test_a_dev_target_writes_only_its_own_prefixed_schemas(host_build):
                 "select distinct table_schema from information_schema.tables"
             ).fetchall()
         }
-    assert schemas == {"erp", "analytics"} | {
-        f"analytics_{name}"
-        for name in (
-            "raw",
-            "seeds",
-            "staging",
-            "quarantine",
-            "intermediate",
-            "audit",
-            "marts_build",
-            "marts",
-        )
-    }
+    assert schemas == {"erp", "analytics"} | {f"analytics_{name}" for name in PROJECT_SCHEMAS}
 
 
 # ---- Postgres ----------------------------------------------------------------

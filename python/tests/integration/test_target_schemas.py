@@ -16,7 +16,7 @@ from pathlib import Path
 
 import psycopg2
 import pytest
-from conftest import DBT, PostgresBuild, run_dbt_build
+from conftest import DBT, PROJECT_SCHEMAS, PostgresBuild, run_dbt_build
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 
@@ -30,9 +30,7 @@ PRODUCTION_STATE = """
     from pg_class as class
     join pg_namespace as namespace on namespace.oid = class.relnamespace
     left join pg_stat_user_tables as stats on stats.relid = class.oid
-    where namespace.nspname in
-        ('raw', 'seeds', 'staging', 'quarantine', 'intermediate', 'audit', 'marts_build', 'marts')
-        and class.relkind in ('r', 'v')
+    where namespace.nspname = any(%s) and class.relkind in ('r', 'v')
     order by 1, 2
 """
 
@@ -42,9 +40,9 @@ ROLLFORWARD = (
 )
 
 
-def _rows(build: PostgresBuild, sql: str) -> list[tuple]:
+def _rows(build: PostgresBuild, sql: str, parameters: tuple = ()) -> list[tuple]:
     with build.connect() as con, con.cursor() as cur:
-        cur.execute(sql)
+        cur.execute(sql, parameters)
         return cur.fetchall()
 
 
@@ -81,14 +79,14 @@ def dev_build(root, worked_example, worked_rebuilt_on_postgres, tmp_path_factory
     the developer builds the worked example beside it."""
     production = worked_rebuilt_on_postgres
     assert production.returncode == 0, production.output[-3000:]
-    before = _rows(production, PRODUCTION_STATE)
+    before = _rows(production, PRODUCTION_STATE, (list(PROJECT_SCHEMAS),))
     env = _dev_env(root, production.connection, worked_example)
     # A production build at work meanwhile, as its connections show it.
     with _connection_named(production.connection, "dbt"):
         load = subprocess.run(LOAD, cwd=root, env=env, capture_output=True, text=True)
         assert load.returncode == 0, load.stdout + load.stderr
         returncode, output = run_dbt_build(root, tmp_path_factory.mktemp("dev_pg"), env)
-    after = _rows(production, PRODUCTION_STATE)
+    after = _rows(production, PRODUCTION_STATE, (list(PROJECT_SCHEMAS),))
     return PostgresBuild(returncode, load.stdout + output, production.connection), before, after
 
 
@@ -110,17 +108,7 @@ def test_the_dev_build_writes_only_prefixed_schemas(dev_build):
         )
     }
     assert schemas == {"raw", "staging", "marts"} | {
-        f"{DEV_SCHEMA}_{name}"
-        for name in (
-            "raw",
-            "seeds",
-            "staging",
-            "quarantine",
-            "intermediate",
-            "audit",
-            "marts_build",
-            "marts",
-        )
+        f"{DEV_SCHEMA}_{name}" for name in PROJECT_SCHEMAS
     }
 
 
