@@ -29,8 +29,10 @@
 {% endmacro %}
 
 {% macro spark__to_reporting(amount, rate) %}
-    {#- Spark caps a product's precision at 38 by rounding its scale to 6
-        half up, before bround sees it (docs/spark.md). -#}
+    {#- DuckDB and Postgres round half away from zero: bround is Spark's
+        half even. The product keeps its 24 places because the profile sets
+        spark.sql.decimalOperations.allowPrecisionLoss false (docs/spark.md,
+        "Rounding"). -#}
     cast(bround(cast({{ amount }} as decimal(18, 4)) * {{ rate }}, 6) as {{ rpm.type_money() }})
 {%- endmacro %}
 

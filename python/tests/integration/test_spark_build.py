@@ -1,23 +1,15 @@
 """The same project on Spark (issue 7): `dbt build --target spark` (local
 session, threads 1) runs every SQL model, data test and unit test; the
 divergence mart comes from its SQL twin and there are no snapshots; every
-mart row equals DuckDB's on the same extract: doubles to a relative 1e-9,
-decimals to half a cent. Spark rounds an amount x rate product whose
-precision exceeds 38 digits half up to 6 places before any explicit
-rounding sees it, where DuckDB and Postgres round half to even, so a tie
-converts one millionth apart, and sums of such amounts a few millionths
-(docs/spark.md, "Rounding"); Postgres is compared exactly."""
+mart row equals DuckDB's on the same extract: decimals (money) exactly,
+doubles to a relative 1e-9 (docs/spark.md, "Rounding")."""
 
 from __future__ import annotations
-
-from decimal import Decimal
 
 import pytest
 from mart_comparison import assert_same_rows, mart_tables
 
 pytestmark = [pytest.mark.integration, pytest.mark.spark]
-
-HALF_A_CENT = Decimal("0.005")
 
 
 def test_worked_example_marts_equal_duckdb(worked, worked_on_spark):
@@ -26,7 +18,7 @@ def test_worked_example_marts_equal_duckdb(worked, worked_on_spark):
     tables = mart_tables(worked)
     assert len(tables) >= 29
     for table in tables:
-        assert_same_rows(worked, worked_on_spark, table, "Spark", decimal_tolerance=HALF_A_CENT)
+        assert_same_rows(worked, worked_on_spark, table, "Spark")
 
 
 def test_generated_ledger_builds_on_spark(clean_on_spark):
@@ -44,9 +36,7 @@ def test_generated_ledger_marts_equal_duckdb(clean, clean_on_spark):
     tables = mart_tables(duckdb_build)
     assert len(tables) >= 29
     for table in tables:
-        assert_same_rows(
-            duckdb_build, clean_on_spark, table, "Spark", decimal_tolerance=HALF_A_CENT
-        )
+        assert_same_rows(duckdb_build, clean_on_spark, table, "Spark")
 
 
 def test_spark_tables_are_parquet_without_delta(clean_on_spark):
