@@ -1,7 +1,8 @@
 """rpm-dashboard: a static, self-contained HTML dashboard from the public marts.
 
-Reads only the schema `marts` (what BI tools read), from the DuckDB file
-(AR_DUCKDB_PATH) or from Postgres (--postgres: RPM_PG_* variables), and writes
+Reads only the schema `marts` (what BI tools read; a development target's
+`<prefix>_marts` with --schema-prefix), from the DuckDB file (AR_DUCKDB_PATH)
+or from Postgres (--postgres: RPM_PG_* variables), and writes
 one HTML file: charts are SVG drawn here, the segment selector and the page's
 self-check are a few lines of inline script, nothing is fetched from a
 network. Every figure says what it shows, its period and unit, and links to
@@ -15,6 +16,7 @@ import datetime as dt
 import html
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,21 +108,32 @@ class Figure:
 
 
 class Marts:
-    """Runs queries on the marts of a DuckDB file or a Postgres database."""
+    """Runs queries on the published marts of a DuckDB file or a Postgres
+    database; the queries name the marts without their schema."""
 
-    def __init__(self, duckdb_path: Path | None = None, postgres: dict | None = None):
+    def __init__(
+        self,
+        duckdb_path: Path | None = None,
+        postgres: dict | None = None,
+        schema: str = "marts",
+    ):
         """postgres: psycopg2.connect keyword arguments (host, port, dbname,
-        user, password); otherwise the DuckDB file, read only."""
+        user, password); otherwise the DuckDB file, read only. schema: where
+        the marts are published (a development target's: <prefix>_marts)."""
         if postgres is not None:
             import psycopg2
 
             self.con = psycopg2.connect(**postgres)
             self.kind = "postgres"
+            with self.con.cursor() as cur:
+                cur.execute("select set_config('search_path', %s, false)", (schema,))
         else:
             from rpm import duckdb_lock
 
             self.con = duckdb_lock.connect(duckdb_path, read_only=True)
             self.kind = "duckdb"
+            # SET takes no parameter: the name is checked in main().
+            self.con.execute(f"set search_path = '{schema}'")
 
     def query(self, sql: str) -> pd.DataFrame:
         if self.kind == "duckdb":
@@ -359,7 +372,7 @@ def build_figures(marts: Marts) -> tuple[list[Figure], list[str], dict]:
         "select period_start_date, period_end_date, is_closed, is_partial_period, segment_type, "
         "segment_value, dso_days, best_possible_dso_days, add_days, cei_pct, ar_end, "
         "bucket_1_ar_end, bucket_2_ar_end, bucket_3_ar_end, bucket_4_ar_end, bucket_5_ar_end, "
-        "bucket_6_ar_end from marts.rpt_kpis_monthly"
+        "bucket_6_ar_end from rpt_kpis_monthly"
     )
     monthly["month"] = monthly["period_start_date"].map(_date)
     # Trends show whole months: a month cut short by the extract date (a few
@@ -377,7 +390,7 @@ def build_figures(marts: Marts) -> tuple[list[Figure], list[str], dict]:
     bands = marts.query(
         "select segment_type, segment_value, kpi_name, max(benchmark_good_min_value) as lo, "
         "max(benchmark_good_max_value) as hi, max(benchmark_description) as label "
-        "from marts.rpt_kpi_values where period_grain = 'month' "
+        "from rpt_kpi_values where period_grain = 'month' "
         "and kpi_name in ('dso_days', 'cei_pct') group by 1, 2, 3"
     )
     band_of = {
@@ -385,8 +398,8 @@ def build_figures(marts: Marts) -> tuple[list[Figure], list[str], dict]:
         for r in bands.itertuples()
     }
     buckets = marts.query(
-        "select distinct aging_bucket_order, aging_bucket from marts.fct_ar_aging_snapshots "
-        "where as_of_date = (select max(as_of_date) from marts.fct_ar_aging_snapshots) "
+        "select distinct aging_bucket_order, aging_bucket from fct_ar_aging_snapshots "
+        "where as_of_date = (select max(as_of_date) from fct_ar_aging_snapshots) "
         "order by 1"
     )
     bucket_names = dict(zip(buckets.aging_bucket_order, buckets.aging_bucket, strict=False))
@@ -490,7 +503,7 @@ def build_figures(marts: Marts) -> tuple[list[Figure], list[str], dict]:
     )
     divergence = marts.query(
         "select period_start_date, segment_type, segment_value, pattern, severity, cei_min, cei_max, "
-        "dso_slope, rising_quarters, reason, recommended_response from marts.rpt_cei_dso_divergence "
+        "dso_slope, rising_quarters, reason, recommended_response from rpt_cei_dso_divergence "
         "where pattern <> 'none' order by period_start_date desc, severity, segment_type, segment_value"
     )
     if not divergence.empty:
@@ -526,7 +539,7 @@ def build_figures(marts: Marts) -> tuple[list[Figure], list[str], dict]:
     )
     compliance = marts.query(
         "select segment_type, segment_value, collection_rule, period_start_date, compliance_pct "
-        "from marts.rpt_collection_compliance where period_grain = 'month' and is_closed"
+        "from rpt_collection_compliance where period_grain = 'month' and is_closed"
     )
     compliance["month"] = compliance.period_start_date.map(_date)
     closed = compliance.month.max() if not compliance.empty else None
@@ -558,7 +571,7 @@ def build_figures(marts: Marts) -> tuple[list[Figure], list[str], dict]:
     )
     worklist = marts.query(
         "select worklist_action, count(*) as item_count, max(worklist_date) as worklist_date "
-        "from marts.rpt_collection_worklist group by 1 order by 1"
+        "from rpt_collection_worklist group by 1 order by 1"
     )
     on = _date(worklist.worklist_date.max()) if not worklist.empty else None
     figures.append(
@@ -581,7 +594,7 @@ def build_figures(marts: Marts) -> tuple[list[Figure], list[str], dict]:
     )
     effectiveness = marts.query(
         "select segment_type, segment_value, period_start_date, promise_kept_rate_pct, "
-        "right_party_contact_rate_pct from marts.rpt_collection_effectiveness "
+        "right_party_contact_rate_pct from rpt_collection_effectiveness "
         "where period_grain = 'month'"
     )
     effectiveness["month"] = effectiveness.period_start_date.map(_date)
@@ -612,9 +625,9 @@ def build_figures(marts: Marts) -> tuple[list[Figure], list[str], dict]:
     )
     disputes = marts.query(
         "select dispute_type, period_start_date, resolution_median_days, resolution_p90_days, sla_days "
-        "from marts.rpt_disputes_by_type where period_grain = 'quarter' and is_closed "
+        "from rpt_disputes_by_type where period_grain = 'quarter' and is_closed "
         "and segment_type = 'ledger' and period_start_date = (select max(period_start_date) "
-        "from marts.rpt_disputes_by_type where period_grain = 'quarter' and is_closed) order by 1"
+        "from rpt_disputes_by_type where period_grain = 'quarter' and is_closed) order by 1"
     )
     dq = pd.Timestamp(disputes.period_start_date.max()) if not disputes.empty else None
     figures.append(
@@ -645,7 +658,7 @@ def build_figures(marts: Marts) -> tuple[list[Figure], list[str], dict]:
     allowance = marts.query(
         "select segment_type, segment_value, period_start_date, allowance_amount, "
         "simple_method_allowance_amount, allowance_coverage_pct, is_likely_under_reserved, "
-        "is_likely_managed_to_earnings from marts.rpt_allowance where period_grain = 'month'"
+        "is_likely_managed_to_earnings from rpt_allowance where period_grain = 'month'"
     )
     allowance["month"] = allowance.period_start_date.map(_date)
     allow = {k: f for k, f in allowance.groupby(["segment_type", "segment_value"])}
@@ -689,7 +702,7 @@ def build_figures(marts: Marts) -> tuple[list[Figure], list[str], dict]:
             {segment_key(t, v): allowance_view(t, v) for t, v in pairs},
         )
     )
-    build_vars = json.loads(marts.query("select build_vars from marts.rpt_build_info").iloc[0, 0])
+    build_vars = json.loads(marts.query("select build_vars from rpt_build_info").iloc[0, 0])
     facts = {
         "first_month": f"{first:%Y-%m}",
         "last_month": f"{last:%Y-%m}",
@@ -796,8 +809,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--postgres", action="store_true", help="read the marts from Postgres (RPM_PG_*)"
     )
+    parser.add_argument(
+        "--schema-prefix",
+        help="read the marts a development target published, PREFIX_marts (dbt targets not in "
+        "the var rpm_prod_targets prefix their schemas with their own schema; default: marts)",
+    )
     parser.add_argument("--out", type=Path, default=Path("reports/dashboard.html"))
     args = parser.parse_args(argv)
+    schema = f"{args.schema_prefix}_marts" if args.schema_prefix else "marts"
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", schema):
+        print(
+            f"rpm-dashboard: --schema-prefix {args.schema_prefix!r} is not a schema name "
+            "(lower-case letters, digits and _)",
+            file=sys.stderr,
+        )
+        return 2
     if not args.postgres and not args.duckdb.exists():
         print(f"rpm-dashboard: no database at {args.duckdb}: run `make run` first", file=sys.stderr)
         return 2
@@ -813,14 +839,14 @@ def main(argv: list[str] | None = None) -> int:
         else None
     )
     try:
-        marts = Marts(args.duckdb, postgres=postgres)
+        marts = Marts(args.duckdb, postgres=postgres, schema=schema)
     except DatabaseInUse as error:
         print(error, file=sys.stderr)
         return 2
     source = (
-        f"Postgres {os.environ.get('RPM_PG_DATABASE', 'rpm')} (schema marts)"
+        f"Postgres {os.environ.get('RPM_PG_DATABASE', 'rpm')} (schema {schema})"
         if args.postgres
-        else f"{args.duckdb.name} (schema marts)"
+        else f"{args.duckdb.name} (schema {schema})"
     )
     figures, keys, facts = build_figures(marts)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -18,6 +18,8 @@ import psycopg2
 import pytest
 from conftest import DBT, PROJECT_SCHEMAS, PostgresBuild, run_dbt_build
 
+from rpm.dashboard import Marts
+
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 
 DEV_SCHEMA = "dev_ci"
@@ -40,7 +42,7 @@ ROLLFORWARD = (
 )
 
 
-def _rows(build: PostgresBuild, sql: str, parameters: tuple = ()) -> list[tuple]:
+def _rows(build: PostgresBuild, sql: str, parameters: tuple | None = None) -> list[tuple]:
     with build.connect() as con, con.cursor() as cur:
         cur.execute(sql, parameters)
         return cur.fetchall()
@@ -181,3 +183,43 @@ def test_a_profile_that_hides_its_builds_is_refused(root, dev_build, tmp_path):
     )
     assert refused.returncode != 0
     assert "must set application_name: 'dbt'" in refused.stdout, refused.stdout[-2000:]
+
+
+def test_the_dashboard_reads_the_marts_of_the_target_it_is_given(
+    root, dev_build, restated, tmp_path
+):
+    build, _, _ = dev_build
+    env = {**os.environ, **build.connection}
+    pages = {}
+    for prefix in ([], ["--schema-prefix", DEV_SCHEMA]):
+        out = tmp_path / f"dashboard{len(prefix)}.html"
+        done = subprocess.run(
+            [str(Path(sys.executable).parent / "rpm-dashboard"), "--postgres", "--out", str(out)]
+            + prefix,
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr
+        pages[len(prefix)] = out.read_text()
+    assert "(schema marts)" in pages[0] and f"(schema {DEV_SCHEMA}_marts)" in pages[2]
+    assert pages[0] != pages[2]
+    # What each reads: the month-end AR of the dev build's extract (EXPECTED.md)
+    # and of production's.
+    connection = {
+        "host": build.connection["RPM_PG_HOST"],
+        "port": int(build.connection["RPM_PG_PORT"]),
+        "dbname": build.connection["RPM_PG_DATABASE"],
+        "user": "rpm_owner",
+        "password": build.connection["RPM_PG_PASSWORD"],
+    }
+    march = (
+        "select ar_end_reporting::text as ar_end from rpt_ar_rollforward_monthly "
+        "where period_end_date = date '2026-03-31'"
+    )
+    dev = Marts(postgres=connection, schema=f"{DEV_SCHEMA}_marts").query(march)
+    production = Marts(postgres=connection).query(march)
+    assert list(dev.ar_end) == ["1450.000000"]
+    _, expected = restated.rows(march.replace("from ", "from marts."))
+    assert list(production.ar_end) == [text for (text,) in expected]
