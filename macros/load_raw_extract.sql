@@ -98,9 +98,11 @@
         mark left by an earlier run means that run consumed the extract's
         changes without restating them: this run restates everything. -#}
     {%- do run_query(
-        'create table if not exists ' ~ raw_schema ~ '._unrestated_loads (run_id varchar, loaded_at timestamp)') -%}
+        'create table if not exists ' ~ raw_schema
+        ~ '._unrestated_loads (run_id varchar, loaded_at timestamp)') -%}
     {%- set unfinished = run_query(
-        "select run_id from " ~ raw_schema ~ "._unrestated_loads where run_id <> '" ~ invocation_id
+        "select run_id from " ~ raw_schema ~ "._unrestated_loads where run_id <> '"
+        ~ invocation_id
         ~ "' order by loaded_at").columns[0].values() | list -%}
     {%- do run_query(
         "insert into " ~ raw_schema ~ "._unrestated_loads values ('" ~ invocation_id ~ "', now())") -%}
@@ -129,7 +131,8 @@
             {%- do rpm.load_changed_rows(table_name, columns, rows) -%}
             {%- do loaded_incrementally.append(table_name) -%}
         {%- else -%}
-            {%- do run_query('create or replace table ' ~ raw_schema ~ '.' ~ table_name ~ ' as ' ~ rows) -%}
+            {%- do run_query(
+                'create or replace table ' ~ raw_schema ~ '.' ~ table_name ~ ' as ' ~ rows) -%}
         {%- endif -%}
         {%- if files -%}
             {%- do run_query(
@@ -171,7 +174,8 @@
     {%- set folder_files = listed.columns[0].values() | list -%}
     {%- do run_query('drop table if exists ' ~ raw_schema ~ '._extract_files') -%}
     {%- do run_query(
-        'create table ' ~ raw_schema ~ '._extract_files ' ~ rpm.extract_files_columns() ~ ' using parquet') -%}
+        'create table ' ~ raw_schema ~ '._extract_files ' ~ rpm.extract_files_columns()
+        ~ ' using parquet') -%}
     {%- for table_name in rpm.contract_tables() -%}
         {%- set files = [] -%}
         {%- for extension in ['csv', 'parquet'] -%}
@@ -333,27 +337,28 @@
     their cleaned key, customer, document, source and date. -#}
 {% macro load_changed_rows(table_name, columns, rows) %}
     {%- set raw_schema = rpm.schema_name('raw') -%}
+    {%- set stored = raw_schema ~ '.' ~ table_name -%}
     {%- set names = columns | map(attribute='name') | list -%}
     {%- set table_meta = rpm.contract_meta(rpm.contract_table(table_name)) -%}
     {%- do run_query(
         'create or replace temp table _incoming as select _raw_row_id, _row_fingerprint from ('
         ~ rows ~ ')') -%}
     {%- do run_query(
-        'create or replace temp table _removed as select stored.* from ' ~ raw_schema ~ '.' ~ table_name
+        'create or replace temp table _removed as select stored.* from ' ~ stored
         ~ ' as stored anti join _incoming on stored._raw_row_id = _incoming._raw_row_id'
         ~ ' and stored._row_fingerprint = _incoming._row_fingerprint') -%}
     {%- do run_query(
         'create or replace temp table _added_ids as select _incoming._raw_row_id from _incoming'
-        ~ ' anti join ' ~ raw_schema ~ '.' ~ table_name ~ ' as stored on stored._raw_row_id = _incoming._raw_row_id'
+        ~ ' anti join ' ~ stored ~ ' as stored on stored._raw_row_id = _incoming._raw_row_id'
         ~ ' and stored._row_fingerprint = _incoming._row_fingerprint') -%}
     {%- do run_query(
-        'delete from ' ~ raw_schema ~ '.' ~ table_name ~ ' using _removed where ' ~ raw_schema ~ '.' ~ table_name
-        ~ '._raw_row_id = _removed._raw_row_id and ' ~ raw_schema ~ '.' ~ table_name
+        'delete from ' ~ stored ~ ' using _removed where ' ~ stored
+        ~ '._raw_row_id = _removed._raw_row_id and ' ~ stored
         ~ '._row_fingerprint = _removed._row_fingerprint') -%}
     {%- do run_query(
         'create or replace temp table _added as select * from (' ~ rows ~ ') where _raw_row_id in '
         ~ '(select _raw_row_id from _added_ids)') -%}
-    {%- do run_query('insert into ' ~ raw_schema ~ '.' ~ table_name ~ ' select * from _added') -%}
+    {%- do run_query('insert into ' ~ stored ~ ' select * from _added') -%}
     {%- set optional = {} -%}
     {%- for name in ['customer_id', 'document_id', 'source_id'] -%}
         {%- do optional.update({name: rpm.clean_text(columns[names.index(name)])
@@ -364,7 +369,8 @@
         if date_column else 'cast(null as varchar)' -%}
     {%- for change, relation in [('removed', '_removed'), ('added', '_added')] -%}
         {%- do run_query(
-            "insert into " ~ raw_schema ~ "._changed_rows select '" ~ table_name ~ "', '" ~ change ~ "', _raw_row_id, "
+            "insert into " ~ raw_schema ~ "._changed_rows select '" ~ table_name ~ "', '"
+            ~ change ~ "', _raw_row_id, "
             ~ rpm.raw_record_key(table_name) ~ ', ' ~ optional.customer_id ~ ', ' ~ optional.document_id
             ~ ', ' ~ optional.source_id ~ ', ' ~ row_date ~ ' from ' ~ relation) -%}
     {%- endfor -%}

@@ -77,7 +77,8 @@
     {%- if not exists -%}
         {{ return([]) }}
     {%- endif -%}
-    {{ return(run_query('select run_id from ' ~ raw_schema ~ '._unrestated_loads').columns[0].values() | list) }}
+    {%- set marks = run_query('select run_id from ' ~ raw_schema ~ '._unrestated_loads') -%}
+    {{ return(marks.columns[0].values() | list) }}
 {% endmacro %}
 
 
@@ -165,7 +166,8 @@
     drop table {{ marts_schema }}.{{ name }};
     {%- endfor %}
     {%- for node in marts %}
-    {%- if columns.get(marts_schema ~ '.' ~ node.name) == columns.get(marts_build_schema ~ '.' ~ node.name) %}
+    {%- if columns.get(marts_schema ~ '.' ~ node.name)
+        == columns.get(marts_build_schema ~ '.' ~ node.name) %}
     delete from {{ marts_schema }}.{{ node.name }};
     insert into {{ marts_schema }}.{{ node.name }} select * from {{ node.relation_name }};
     {%- else %}
@@ -196,8 +198,8 @@
     {%- endfor -%}
     {%- for node in marts -%}
         {%- do run_query('drop table if exists ' ~ marts_schema ~ '.' ~ node.name) -%}
-        {%- do run_query('create table ' ~ marts_schema ~ '.' ~ node.name ~ ' using parquet as select * from '
-            ~ node.relation_name) -%}
+        {%- do run_query('create table ' ~ marts_schema ~ '.' ~ node.name
+            ~ ' using parquet as select * from ' ~ node.relation_name) -%}
     {%- endfor -%}
     {%- for statement in rpm.published_run_statements(marts) -%}
         {%- do run_query(statement) -%}
@@ -265,8 +267,8 @@
             ~ ', extract_date date, extract_file_md5s ' ~ text
             ~ ', published_mart_count integer, published_at timestamp)'
             ~ (' using parquet' if target.type == 'spark' else ''),
-        'insert into ' ~ audit_schema ~ '.published_runs select run_id, extract_date, extract_file_md5s, '
-            ~ marts | length ~ ', ' ~ dbt.current_timestamp() ~ ' from '
+        'insert into ' ~ audit_schema ~ '.published_runs select run_id, extract_date, '
+            ~ 'extract_file_md5s, ' ~ marts | length ~ ', ' ~ dbt.current_timestamp() ~ ' from '
             ~ build_info.relation_name,
     ]) }}
 {% endmacro %}

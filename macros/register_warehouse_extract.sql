@@ -57,7 +57,8 @@
             ~ ', cast(null as bigint) as _raw_row_id where 1 = 0' -%}
         {%- do statements.append('drop table if exists ' ~ raw_schema ~ '.' ~ table_name) -%}
         {%- do statements.append('create table ' ~ raw_schema ~ '.' ~ table_name ~ ' as ' ~ rows) -%}
-        {%- do statements.append("insert into " ~ raw_schema ~ "._extract_files values ('" ~ table_name ~ "', "
+        {%- do statements.append("insert into " ~ raw_schema ~ "._extract_files values ('"
+            ~ table_name ~ "', "
             ~ rpm.sql_text_literal(source | string) ~ ", null, null)") if source -%}
     {%- endfor -%}
     {%- set all_statements = [

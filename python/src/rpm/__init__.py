@@ -1,5 +1,6 @@
 """rpm: receivables performance management helpers for the rpm dbt project."""
 
+import re
 from pathlib import Path
 
 
@@ -11,3 +12,21 @@ def project_root() -> Path:
             if (folder / "dbt_project.yml").exists():
                 return folder
     raise FileNotFoundError("no dbt_project.yml above the working directory or the rpm package")
+
+
+def schema_name(name: str, prefix: str | None = None) -> str:
+    """A layer's schema (raw, ..., marts) as a dbt target writes it: as named
+    on a production target, <prefix>_<name> on a target whose schema is
+    prefix (macro schema_name, macros/generate_schema_name.sql)."""
+    return f"{prefix}_{name}" if prefix else name
+
+
+def schema_prefix_error(prog: str, prefix: str | None) -> str | None:
+    """The one-line message for a --schema-prefix that is no plain schema
+    name (it goes into SQL text), or None."""
+    if not prefix or re.fullmatch(r"[a-z_][a-z0-9_]*", prefix):
+        return None
+    return (
+        f"{prog}: --schema-prefix {prefix!r} is not a schema name "
+        "(lower-case letters, digits and _)"
+    )

@@ -16,13 +16,13 @@ import datetime as dt
 import html
 import json
 import os
-import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from rpm import schema_name, schema_prefix_error
 from rpm.duckdb_lock import DatabaseInUse
 
 PALETTE = ["#1f5fa8", "#e07b00", "#2e8b57", "#b8860b", "#c0392b", "#6c3483", "#5d6d7e"]
@@ -816,14 +816,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--out", type=Path, default=Path("reports/dashboard.html"))
     args = parser.parse_args(argv)
-    schema = f"{args.schema_prefix}_marts" if args.schema_prefix else "marts"
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", schema):
-        print(
-            f"rpm-dashboard: --schema-prefix {args.schema_prefix!r} is not a schema name "
-            "(lower-case letters, digits and _)",
-            file=sys.stderr,
-        )
+    error = schema_prefix_error("rpm-dashboard", args.schema_prefix)
+    if error:
+        print(error, file=sys.stderr)
         return 2
+    schema = schema_name("marts", args.schema_prefix)
     if not args.postgres and not args.duckdb.exists():
         print(f"rpm-dashboard: no database at {args.duckdb}: run `make run` first", file=sys.stderr)
         return 2

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
-import re
 import sys
 import tempfile
 from pathlib import Path
@@ -25,7 +24,7 @@ from pathlib import Path
 import duckdb
 import psycopg2
 
-from rpm import project_root
+from rpm import project_root, schema_name, schema_prefix_error
 from rpm.contract import ContractTable, load_contract
 
 
@@ -132,8 +131,8 @@ def load(folder: Path, schema_prefix: str | None = None) -> None:
     connections are named `dbt`, a dev target's `dbt <its schema>` (the
     build checks its profile says so: macros/acquire_build_lock.sql), and
     builds see a load by its connection's name."""
-    raw = f"{schema_prefix}_raw" if schema_prefix else "raw"
-    builds = [f"dbt {schema_prefix}" if schema_prefix else "dbt"]
+    raw = schema_name("raw", schema_prefix)
+    build = f"dbt {schema_prefix}" if schema_prefix else "dbt"
     contract = load_contract(project_root())
     with (
         connect(f"rpm-load-postgres {raw}") as pg,
@@ -145,8 +144,8 @@ def load(folder: Path, schema_prefix: str | None = None) -> None:
         for _ in range(3):  # a build between two models may hold no connection
             cur.execute(
                 "select count(*) from pg_stat_activity where datname = current_database() "
-                "and application_name = any(%s)",
-                (builds,),
+                "and application_name = %s",
+                (build,),
             )
             busy = busy or cur.fetchone()[0] > 0
             cur.execute("select pg_sleep(0.2)")
@@ -228,12 +227,9 @@ def main(argv: list[str] | None = None) -> int:
         "(default: schema raw)",
     )
     args = parser.parse_args(argv)
-    if args.schema_prefix and not re.fullmatch(r"[a-z_][a-z0-9_]*", args.schema_prefix):
-        print(
-            f"rpm-load-postgres: --schema-prefix {args.schema_prefix!r} is not a schema name "
-            "(lower-case letters, digits and _)",
-            file=sys.stderr,
-        )
+    error = schema_prefix_error("rpm-load-postgres", args.schema_prefix)
+    if error:
+        print(error, file=sys.stderr)
         return 2
     if not args.extract.is_dir():
         print(f"rpm-load-postgres: extract folder {args.extract} does not exist", file=sys.stderr)

@@ -331,21 +331,27 @@ class PostgresBuild:
     output: str
     connection: dict
 
-    def connect(self, role: str = "owner"):
-        import psycopg2
-
+    def connect_arguments(self, role: str = "owner") -> dict:
+        """psycopg2.connect keyword arguments for this database as a role."""
         user, password = {
             "owner": ("rpm_owner", "RPM_PG_PASSWORD"),
             "bi_reader": ("rpm_bi_reader", "RPM_PG_BI_PASSWORD"),
             "auditor": ("rpm_auditor", "RPM_PG_AUDITOR_PASSWORD"),
         }[role]
-        return psycopg2.connect(
-            host=self.connection["RPM_PG_HOST"],
-            port=int(self.connection["RPM_PG_PORT"]),
-            dbname=self.connection["RPM_PG_DATABASE"],
-            user=user,
-            password=self.connection[password],
-        )
+        return {
+            "host": self.connection["RPM_PG_HOST"],
+            "port": int(self.connection["RPM_PG_PORT"]),
+            "dbname": self.connection["RPM_PG_DATABASE"],
+            "user": user,
+            "password": self.connection[password],
+        }
+
+    def connect(self, role: str = "owner", application_name: str | None = None):
+        """A connection; application_name as a build or load names its own."""
+        import psycopg2
+
+        extra = {"application_name": application_name} if application_name else {}
+        return psycopg2.connect(**self.connect_arguments(role), **extra)
 
     def query(self, sql: str) -> pd.DataFrame:
         with self.connect() as con, con.cursor() as cur:
@@ -384,15 +390,7 @@ def postgres_build(
 def fresh_postgres_database(connection: dict, database: str) -> dict:
     """An empty database on the cluster that the reader roles may connect
     to; the connection variables for it."""
-    import psycopg2
-
-    admin = psycopg2.connect(
-        host=connection["RPM_PG_HOST"],
-        port=int(connection["RPM_PG_PORT"]),
-        dbname=connection["RPM_PG_DATABASE"],
-        user="rpm_owner",
-        password=connection["RPM_PG_PASSWORD"],
-    )
+    admin = PostgresBuild(0, "", connection).connect()
     admin.autocommit = True
     with admin.cursor() as cur:
         cur.execute(f"drop database if exists {database} with (force)")

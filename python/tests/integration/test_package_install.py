@@ -174,18 +174,10 @@ def host_build_on_postgres(root, worked_example, postgres, tmp_path_factory):
     """The host project on Postgres: the worked example's tables typed in
     schema erp (customers as customer_master, the IDR rate a double, one
     timestamp with time zone)."""
-    import psycopg2
-
     connection = fresh_postgres_database(postgres, "rpm_test_package")
     with (
         duckdb.connect() as files,
-        psycopg2.connect(
-            host=connection["RPM_PG_HOST"],
-            port=int(connection["RPM_PG_PORT"]),
-            dbname=connection["RPM_PG_DATABASE"],
-            user="rpm_owner",
-            password=connection["RPM_PG_PASSWORD"],
-        ) as pg,
+        PostgresBuild(0, "", connection).connect() as pg,
         pg.cursor() as cur,
     ):
         cur.execute("create schema erp")

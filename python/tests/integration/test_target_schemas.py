@@ -12,11 +12,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
-import psycopg2
 import pytest
-from conftest import DBT, PROJECT_SCHEMAS, PostgresBuild, run_dbt_build
+from conftest import DBT, PROJECT_SCHEMAS, PostgresBuild, postgres_build, run_dbt_build
 
 from rpm.dashboard import Marts
 
@@ -48,18 +48,6 @@ def _rows(build: PostgresBuild, sql: str, parameters: tuple | None = None) -> li
         return cur.fetchall()
 
 
-def _connection_named(connection: dict, application_name: str):
-    """An idle connection as a build or load of that name holds one."""
-    return psycopg2.connect(
-        host=connection["RPM_PG_HOST"],
-        port=int(connection["RPM_PG_PORT"]),
-        dbname=connection["RPM_PG_DATABASE"],
-        user="rpm_owner",
-        password=connection["RPM_PG_PASSWORD"],
-        application_name=application_name,
-    )
-
-
 def _dev_env(root: Path, connection: dict, extract: Path) -> dict:
     return {
         **os.environ,
@@ -76,15 +64,22 @@ LOAD = [str(Path(sys.executable).parent / "rpm-load-postgres"), "--schema-prefix
 
 
 @pytest.fixture(scope="module")
-def dev_build(root, worked_example, worked_rebuilt_on_postgres, tmp_path_factory):
-    """Production (database rpm_test_worked) holds the `restated` extract;
-    the developer builds the worked example beside it."""
-    production = worked_rebuilt_on_postgres
+def dev_build(root, worked_example, restated, postgres, tmp_path_factory):
+    """Production holds the `restated` extract, in a database of its own
+    (the other Postgres tests' databases stay as their tests expect); the
+    developer builds the worked example beside it."""
+    production = postgres_build(
+        root,
+        restated.database.parent.parent / "extract",
+        tmp_path_factory.mktemp("production_pg"),
+        postgres,
+        "rpm_test_targets",
+    )
     assert production.returncode == 0, production.output[-3000:]
     before = _rows(production, PRODUCTION_STATE, (list(PROJECT_SCHEMAS),))
     env = _dev_env(root, production.connection, worked_example)
     # A production build at work meanwhile, as its connections show it.
-    with _connection_named(production.connection, "dbt"):
+    with closing(production.connect(application_name="dbt")):
         load = subprocess.run(LOAD, cwd=root, env=env, capture_output=True, text=True)
         assert load.returncode == 0, load.stdout + load.stderr
         returncode, output = run_dbt_build(root, tmp_path_factory.mktemp("dev_pg"), env)
@@ -144,7 +139,7 @@ def test_each_target_reads_its_own_extract(dev_build, restated):
 def test_a_second_build_or_load_of_the_dev_target_refuses(root, dev_build, tmp_path):
     build, _, _ = dev_build
     env = _dev_env(root, build.connection, tmp_path)
-    with _connection_named(build.connection, f"dbt {DEV_SCHEMA}"):
+    with closing(build.connect(application_name=f"dbt {DEV_SCHEMA}")):
         refused_build = subprocess.run(
             [str(DBT), "build", "--no-use-colors", "--target-path", str(tmp_path / "target")],
             cwd=root,
@@ -207,13 +202,7 @@ def test_the_dashboard_reads_the_marts_of_the_target_it_is_given(
     assert pages[0] != pages[2]
     # What each reads: the month-end AR of the dev build's extract (EXPECTED.md)
     # and of production's.
-    connection = {
-        "host": build.connection["RPM_PG_HOST"],
-        "port": int(build.connection["RPM_PG_PORT"]),
-        "dbname": build.connection["RPM_PG_DATABASE"],
-        "user": "rpm_owner",
-        "password": build.connection["RPM_PG_PASSWORD"],
-    }
+    connection = build.connect_arguments()
     march = (
         "select ar_end_reporting::text as ar_end from rpt_ar_rollforward_monthly "
         "where period_end_date = date '2026-03-31'"
