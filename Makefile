@@ -1,6 +1,6 @@
 # The README's two commands:
-#   make run    set up, generate the demo extract, validate it, dbt build, summary,
-#               dashboard (reports/dashboard.html)
+#   make run    set up, generate the demo extract, validate it, load it (rpm-load),
+#               dbt build, summary, dashboard (reports/dashboard.html)
 #   make test   set up and pass the whole test suite (what CI runs)
 # Point the project at your own extract with AR_EXTRACT_DIR=/path/to/folder.
 
@@ -37,7 +37,7 @@ $(DEMO_EXTRACT)/_manifest/generation.json: | $(INSTALLED)
 
 run: setup $(if $(filter $(DEMO_EXTRACT),$(AR_EXTRACT_DIR)),$(DEMO_EXTRACT)/_manifest/generation.json)
 	$(BIN)/rpm-validate --extract "$(AR_EXTRACT_DIR)" --report reports/extract_validation
-	@mkdir -p "$(dir $(AR_DUCKDB_PATH))"
+	$(BIN)/rpm-load
 	$(BIN)/dbt build; status=$$?; echo; $(BIN)/rpm-summary; \
 	  $(BIN)/rpm-dashboard --duckdb "$(AR_DUCKDB_PATH)" --out reports/dashboard.html; \
 	  $(BIN)/dbt docs generate --quiet && echo "dbt docs: $(CURDIR)/target/index.html (serve with: .venv/bin/dbt docs serve)"; \
@@ -49,8 +49,8 @@ run: setup $(if $(filter $(DEMO_EXTRACT),$(AR_EXTRACT_DIR)),$(DEMO_EXTRACT)/_man
 run-postgres: setup $(if $(filter $(DEMO_EXTRACT),$(AR_EXTRACT_DIR)),$(DEMO_EXTRACT)/_manifest/generation.json)
 	scripts/postgres_cluster.sh start
 	eval "$$(scripts/postgres_cluster.sh env)" && \
-	  $(BIN)/rpm-load-postgres --extract "$(AR_EXTRACT_DIR)" && \
-	  RPM_TARGET=postgres $(BIN)/dbt build --target-path target/postgres && \
+	  export RPM_TARGET=postgres && $(BIN)/rpm-load && \
+	  $(BIN)/dbt build --target-path target/postgres && \
 	  $(BIN)/rpm-dashboard --postgres --out reports/dashboard_postgres.html
 
 postgres-stop:
@@ -61,6 +61,7 @@ postgres-stop:
 # data/spark; docs/spark.md points the project at a cluster or Databricks.
 run-spark: setup $(if $(filter $(DEMO_EXTRACT),$(AR_EXTRACT_DIR)),$(DEMO_EXTRACT)/_manifest/generation.json)
 	scripts/install_java.sh
+	RPM_TARGET=spark $(BIN)/rpm-load
 	RPM_TARGET=spark $(BIN)/dbt build --target-path target/spark
 
 lint: setup

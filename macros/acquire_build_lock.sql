@@ -25,7 +25,7 @@
     process carries the profile's application_name. At the start of a run
     this process has only the hooks' connection, so another connection of
     the same name is another dbt command of this target at work, and one
-    named `rpm-load-postgres <raw schema>` a load of its raw schema: the run
+    named `rpm-load <raw schema>` a load of its raw schema: the run
     refuses, naming it. The check looks three times over 0.6 s (a build
     between two models may hold no connection for an instant). -#}
 {% macro postgres__acquire_build_lock() %}
@@ -48,7 +48,7 @@
             and pid <> pg_backend_pid()
             and application_name in (
                 {{ rpm.sql_text_literal(name) }},
-                {{ rpm.sql_text_literal('rpm-load-postgres ' ~ rpm.schema_name('raw')) }}
+                {{ rpm.sql_text_literal('rpm-load ' ~ rpm.schema_name('raw')) }}
             )
     {%- endset -%}
     {%- for attempt in range(3) -%}

@@ -34,16 +34,16 @@
 {% endmacro %}
 
 
-{#- A run that loaded an extract (its mark is in raw._unrestated_loads) and
-    whose models all ran takes every mark away: the extract's changes are
-    restated. Failed data tests do not keep the marks (the models hold the
+{#- A run that claimed the loads not yet restated (begin_restatement marks
+    them attempted by it in raw._unrestated_loads) and whose models all ran
+    takes every mark away: the extract's changes are restated. Failed data tests do not keep the marks (the models hold the
     new extract either way); a failed or skipped model does, and so does a
     run killed before this hook: the next run then restates everything. -#}
 {% macro mark_load_restated() %}
     {%- if not execute or flags.WHICH not in ('build', 'run') or target.type != 'duckdb' -%}
         {{ return('') }}
     {%- endif -%}
-    {%- set loaded = invocation_id in rpm.unrestated_load_ids() -%}
+    {%- set loaded = invocation_id in rpm.unrestated_loads() -%}
     {%- set unbuilt = [] -%}
     {%- for result in rpm.failed_results() if result.node.resource_type != 'test'
         and result.node.resource_type != 'unit_test' -%}
@@ -62,10 +62,10 @@
 {% endmacro %}
 
 
-{#- The runs whose loaded extract is not restated yet (raw._unrestated_loads,
-    DuckDB; the table is made by the loader, so dbt's relation cache does not
-    know it). -#}
-{% macro unrestated_load_ids() %}
+{#- The loads not restated yet (raw._unrestated_loads, DuckDB; the table is
+    made by rpm-load, so dbt's relation cache does not know it), each as the
+    run that claimed it ('' when none has). -#}
+{% macro unrestated_loads() %}
     {%- if target.type != 'duckdb' -%}
         {{ return([]) }}
     {%- endif -%}
@@ -77,7 +77,8 @@
     {%- if not exists -%}
         {{ return([]) }}
     {%- endif -%}
-    {%- set marks = run_query('select run_id from ' ~ raw_schema ~ '._unrestated_loads') -%}
+    {%- set marks = run_query(
+        "select coalesce(attempted_by, '') from " ~ raw_schema ~ '._unrestated_loads') -%}
     {{ return(marks.columns[0].values() | list) }}
 {% endmacro %}
 
@@ -104,7 +105,7 @@
         {%- do reasons.append(failed | length ~ ' nodes did not pass (e.g. '
             ~ failed[0].node.name ~ ': ' ~ failed[0].status ~ ')') -%}
     {%- endif -%}
-    {%- if rpm.unrestated_load_ids() -%}
+    {%- if rpm.unrestated_loads() -%}
         {%- do reasons.append('a loaded extract is not fully restated') -%}
     {%- endif -%}
     {%- if reasons -%}

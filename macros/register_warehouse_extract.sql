@@ -98,3 +98,26 @@
     {%- endif -%}
     {{ return('cast(' ~ cell ~ ' as ' ~ text ~ ')') }}
 {% endmacro %}
+
+
+{#- The bookkeeping tables (sources rpm_load) as rpm-load writes them
+    (rpm.loader: EXTRACT_FILES, CHANGED_ROWS, LOAD_STATE): the files read,
+    the raw rows a load changed, and the load state of a whole load, which
+    restates everything. -#}
+{% macro extract_files_columns() %}
+    {%- set text = dbt.type_string() -%}
+    {{ return('(table_name ' ~ text ~ ', file_path ' ~ text ~ ', file_bytes bigint, file_md5 '
+        ~ text ~ ')') }}
+{% endmacro %}
+
+{% macro changed_rows_columns() %}
+    {%- set text = dbt.type_string() -%}
+    {{ return('(table_name ' ~ text ~ ', change ' ~ text ~ ', _raw_row_id bigint, record_key '
+        ~ text ~ ', customer_id ' ~ text ~ ', document_id ' ~ text ~ ', source_id ' ~ text
+        ~ ', row_date ' ~ text ~ ')') }}
+{% endmacro %}
+
+{% macro whole_load_state() %}
+    {{ return('select false as is_incremental, cast(null as date) as previous_extract_date, '
+        ~ 'cast(null as ' ~ dbt.type_string() ~ ') as unfinished_run_ids') }}
+{% endmacro %}

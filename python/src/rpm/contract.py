@@ -33,6 +33,7 @@ class ContractTable:
     required: bool
     primary_key: list[str]
     columns: list[ContractColumn] = field(default_factory=list)
+    date_column: str | None = None
 
     @property
     def column_names(self) -> list[str]:
@@ -70,6 +71,7 @@ def load_contract(project_dir: Path) -> dict[str, ContractTable]:
             required=bool(meta.get("required_table", False)),
             primary_key=list(meta.get("primary_key", [])),
             columns=columns,
+            date_column=meta.get("date_column"),
         )
     return tables
 

@@ -1,5 +1,4 @@
-"""One writer at a time on a DuckDB file, said in one line; and the extract
-folder handed to the loader as data.
+"""One writer at a time on a DuckDB file, said in one line.
 
 DuckDB lets one process write a database file (and no other process read it
 meanwhile). A second `dbt build`, `rpm-summary` or `rpm-dashboard` on a file
@@ -7,17 +6,10 @@ a build holds used to end in DuckDB's traceback; here it stops at once with
 the project's message naming the holder. dbt-duckdb loads `Plugin` from
 profiles.yml (`plugins: - module: rpm.duckdb_lock`) and calls it just before
 it opens the file; the command-line tools call `connect`.
-
-The plugin also sets the DuckDB variable rpm_extract_dir on every cursor
-dbt uses, from AR_EXTRACT_DIR, as a bound parameter: the raw loader
-(macros/load_raw_extract.sql) reads files through
-getvariable('rpm_extract_dir'), so a folder named /home/o'brien/extract is
-data, never SQL text.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -80,9 +72,3 @@ class Plugin(BasePlugin):  # type: ignore[misc,valid-type]
             connect(path).close()
         except DatabaseInUse as error:
             raise DbtRuntimeError(str(error)) from None
-
-    def configure_cursor(self, cursor) -> None:
-        cursor.execute(
-            "set variable rpm_extract_dir = ?",
-            [os.environ.get("AR_EXTRACT_DIR", "data/demo_extract").rstrip("/") or "/"],
-        )

@@ -1,67 +1,44 @@
-"""rpm-load-postgres: load an extract folder into the raw schema of a Postgres
-database, as the DuckDB target's on-run-start hook (macro load_raw_extract)
-does on DuckDB: one table per contract table, every contract column as text,
-plus _raw_row_id (the row's position in its file); an optional table without a
-file is created empty; a required one missing stops the load naming the file
-expected. raw._extract_files records each file's path, size and MD5 for the
-run evidence (models/audit/audit_run_evidence.sql). Every load is whole
-(raw._load_state.is_incremental false), so a later build on the same database
-restates everything; row-level incremental loads are DuckDB's.
-
-Connection from the environment: RPM_PG_HOST, RPM_PG_PORT, RPM_PG_DATABASE,
-RPM_PG_USER, RPM_PG_PASSWORD (scripts/postgres_cluster.sh env prints them).
+"""The Postgres backend of rpm-load (rpm.loader): a whole load of the extract
+folder into the target's raw schema, every contract column as text plus
+_raw_row_id, the rows sent by COPY from this process. Every load is whole
+(_load_state.is_incremental false), so the next build restates everything;
+row-by-row loads are DuckDB's.
 """
 
 from __future__ import annotations
 
-import argparse
-import hashlib
-import os
-import sys
 import tempfile
+from contextlib import closing
 from pathlib import Path
 
 import duckdb
 import psycopg2
 
-from rpm import project_root, schema_name, schema_prefix_error
+from rpm import project_root
 from rpm.contract import ContractTable, load_contract
+from rpm.loader import (
+    CHANGED_ROWS,
+    EXTRACT_FILES,
+    LOAD_STATE,
+    LoadError,
+    Target,
+    duckdb_reader,
+    extract_file,
+    file_md5,
+    report,
+)
 
 
-def connect(application_name: str = "rpm-load-postgres"):
+def connect(target: Target, application_name: str):
+    settings = target.settings
     return psycopg2.connect(
         application_name=application_name,
-        host=os.environ.get("RPM_PG_HOST", "127.0.0.1"),
-        port=int(os.environ.get("RPM_PG_PORT", "55432")),
-        dbname=os.environ.get("RPM_PG_DATABASE", "rpm"),
-        user=os.environ.get("RPM_PG_USER", "rpm_owner"),
-        password=os.environ["RPM_PG_PASSWORD"],
+        host=settings["host"],
+        port=int(settings["port"]),
+        dbname=settings["dbname"],
+        user=settings["user"],
+        password=settings.get("password", ""),
     )
-
-
-def find_file(folder: Path, table: ContractTable) -> Path | None:
-    found = [
-        p for p in (folder / f"{table.name}.csv", folder / f"{table.name}.parquet") if p.exists()
-    ]
-    if len(found) > 1:
-        raise SystemExit(
-            f"Extract folder {folder} holds both {table.name}.csv and "
-            f"{table.name}.parquet: keep one."
-        )
-    if not found and table.required:
-        raise SystemExit(
-            f"Required extract table '{table.name}' is missing: expected "
-            f"{folder}/{table.name}.csv or .parquet (AR_EXTRACT_DIR)."
-        )
-    return found[0] if found else None
-
-
-def file_md5(path: Path) -> str:
-    digest = hashlib.md5()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def export_as_text(path: Path, table: ContractTable, csv_out: Path) -> None:
@@ -71,13 +48,7 @@ def export_as_text(path: Path, table: ContractTable, csv_out: Path) -> None:
     # The file's path is a bound value, never SQL text (a folder may be
     # named /home/o'brien/extract).
     con.execute("set variable rpm_extract_file = ?", [str(path)])
-    if path.suffix == ".csv":
-        reader = (
-            "read_csv(getvariable('rpm_extract_file'), header = true, all_varchar = true, "
-            "delim = ',', quote = '\"', escape = '\"')"
-        )
-    else:
-        reader = "read_parquet(getvariable('rpm_extract_file'))"
+    reader, position = duckdb_reader(path)
     present = {
         row[0].lower(): row[0] for row in con.execute(f"describe select * from {reader}").fetchall()
     }
@@ -91,16 +62,18 @@ def export_as_text(path: Path, table: ContractTable, csv_out: Path) -> None:
     # names itself, quoted.
     out = str(csv_out).replace("'", "''")
     con.execute(
-        f"copy (select {', '.join(select_list)}, row_number() over () as _raw_row_id "
+        f"copy (select {', '.join(select_list)}, {position} as _raw_row_id "
         f"from {reader}) "
         f"to '{out}' (header true, quote '\"', escape '\"', force_quote *)"
     )
     con.close()
 
 
-def empty_table(cur, raw: str, name: str, columns: list[str]) -> None:
-    """<raw>.<name> with these columns and no rows. An existing table of the
-    same shape is truncated rather than dropped: the staging views read it."""
+def empty_table(cur, raw: str, name: str, columns: list[tuple[str, str]]) -> None:
+    """<raw>.<name> with these columns (name, type) and no rows. An existing
+    table of the same shape is truncated rather than dropped: the staging
+    views read it."""
+    columns = [f"{column} {kind}" for column, kind in columns]
     cur.execute(
         "select column_name || ' ' || data_type from information_schema.columns "
         "where table_schema = %s and table_name = %s order by ordinal_position",
@@ -118,24 +91,21 @@ def empty_table(cur, raw: str, name: str, columns: list[str]) -> None:
 LOAD_LOCK = 7301
 
 
-class DatabaseInUse(Exception):
-    """Another build holds the database: the message is one line."""
-
-
-def load(folder: Path, schema_prefix: str | None = None) -> None:
-    """Load the folder into schema raw, or <schema_prefix>_raw for a dbt
-    target that is not a production one (macros/generate_schema_name.sql).
+def load_postgres(folder: Path, target: Target) -> None:
+    """Load the folder into the target's raw schema.
 
     A load while a build of the same target runs would change its input
-    under it: the load refuses when it sees one. A production target's
-    connections are named `dbt`, a dev target's `dbt <its schema>` (the
-    build checks its profile says so: macros/acquire_build_lock.sql), and
-    builds see a load by its connection's name."""
-    raw = schema_name("raw", schema_prefix)
-    build = f"dbt {schema_prefix}" if schema_prefix else "dbt"
+    under it: the load refuses when it sees one. A build's connections carry
+    the profile's application_name (`dbt` on a production target, `dbt <its
+    schema>` on another: macros/acquire_build_lock.sql checks the profile
+    says so), and builds see a load by its connection's name, `rpm-load
+    <raw schema>`."""
+    raw = target.schema("raw")
+    build = target.settings.get("application_name", "dbt")
     contract = load_contract(project_root())
+    files = {table.name: extract_file(folder, table) for table in contract.values()}
     with (
-        connect(f"rpm-load-postgres {raw}") as pg,
+        closing(connect(target, f"rpm-load {raw}")) as pg,
         pg.cursor() as cur,
         tempfile.TemporaryDirectory() as tmp,
     ):
@@ -150,97 +120,37 @@ def load(folder: Path, schema_prefix: str | None = None) -> None:
             busy = busy or cur.fetchone()[0] > 0
             cur.execute("select pg_sleep(0.2)")
         if busy:
-            raise DatabaseInUse(
-                f"rpm-load-postgres: the database {pg.info.dbname} is in use by another build "
-                "or load; wait for it to end (or stop it), then load again"
+            raise LoadError(
+                f"rpm-load: the database {pg.info.dbname} is in use by another build or load "
+                f"of {raw}; wait for it to end (or stop it), then load again"
             )
         cur.execute(f"create schema if not exists {raw}")
-        empty_table(
-            cur,
-            raw,
-            "_extract_files",
-            ["table_name text", "file_path text", "file_bytes bigint", "file_md5 text"],
-        )
+        empty_table(cur, raw, "_extract_files", EXTRACT_FILES)
         for table in contract.values():
-            path = find_file(folder, table)
+            path = files[table.name]
             empty_table(
                 cur,
                 raw,
                 table.name,
-                [f"{c} text" for c in table.column_names] + ["_raw_row_id bigint"],
+                [(c, "text") for c in table.column_names] + [("_raw_row_id", "bigint")],
             )
-            if path is None:
-                print(f"{raw}.{table.name} <- (absent, empty)")
-                continue
-            csv_out = Path(tmp) / f"{table.name}.csv"
-            export_as_text(path, table, csv_out)
-            # force_quote writes NULL as an empty unquoted field and '' as "":
-            # COPY reads the first as NULL and the second as an empty string.
-            with csv_out.open() as handle:
-                cur.copy_expert(
-                    f"copy {raw}.{table.name} ({', '.join(table.column_names)}, _raw_row_id) "
-                    "from stdin with (format csv, header true)",
-                    handle,
+            if path is not None:
+                csv_out = Path(tmp) / f"{table.name}.csv"
+                export_as_text(path, table, csv_out)
+                # force_quote writes NULL as an empty unquoted field and '' as
+                # "": COPY reads the first as NULL and the second as ''.
+                with csv_out.open() as handle:
+                    cur.copy_expert(
+                        f"copy {raw}.{table.name} ({', '.join(table.column_names)}, _raw_row_id) "
+                        "from stdin with (format csv, header true)",
+                        handle,
+                    )
+                cur.execute(
+                    f"insert into {raw}._extract_files values (%s, %s, %s, %s)",
+                    (table.name, str(path), path.stat().st_size, file_md5(path)),
                 )
-            cur.execute(
-                f"insert into {raw}._extract_files values (%s, %s, %s, %s)",
-                (table.name, str(path), path.stat().st_size, file_md5(path)),
-            )
-            print(f"{raw}.{table.name} <- {path}")
-        # Incremental builds diff the raw rows on DuckDB only: here every
-        # load is whole, so the next build restates everything.
-        empty_table(
-            cur,
-            raw,
-            "_changed_rows",
-            ["table_name text", "change text", "_raw_row_id bigint"]
-            + [
-                f"{c} text"
-                for c in (
-                    "record_key",
-                    "customer_id",
-                    "document_id",
-                    "source_id",
-                    "row_date",
-                )
-            ],
-        )
-        empty_table(
-            cur,
-            raw,
-            "_load_state",
-            ["is_incremental boolean", "previous_extract_date date", "unfinished_run_ids text"],
-        )
+            report(raw, table, path)
+        empty_table(cur, raw, "_changed_rows", CHANGED_ROWS)
+        empty_table(cur, raw, "_load_state", LOAD_STATE)
         cur.execute(f"insert into {raw}._load_state values (false, null, null)")
         pg.commit()
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="rpm-load-postgres", description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--extract", type=Path, default=Path(os.environ.get("AR_EXTRACT_DIR", "data/demo_extract"))
-    )
-    parser.add_argument(
-        "--schema-prefix",
-        help="load into schema PREFIX_raw, for a dbt target that is not a production target "
-        "(var rpm_prod_targets) and whose schema is PREFIX, e.g. the profile's postgres_dev "
-        "(default: schema raw)",
-    )
-    args = parser.parse_args(argv)
-    error = schema_prefix_error("rpm-load-postgres", args.schema_prefix)
-    if error:
-        print(error, file=sys.stderr)
-        return 2
-    if not args.extract.is_dir():
-        print(f"rpm-load-postgres: extract folder {args.extract} does not exist", file=sys.stderr)
-        return 2
-    try:
-        load(args.extract, args.schema_prefix)
-    except DatabaseInUse as error:
-        print(error, file=sys.stderr)
-        return 2
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -20,6 +20,9 @@ from generated import make_extract
 from rpm.generator.next_day import next_day
 
 DBT = Path(sys.executable).parent / "dbt"
+LOAD = Path(sys.executable).parent / "rpm-load"
+# Paths are data, never SQL text (test_extract_paths.py).
+AWKWARD_FOLDER = "o'brien's extract/Ext räkt ✓"
 
 # Every schema the project writes, as a production target names them; any
 # other target prefixes them with its own schema (generate_schema_name).
@@ -53,7 +56,8 @@ class Build:
 
 
 def dbt_build(root: Path, extract: Path, workdir: Path, *args: str) -> Build:
-    """`dbt build` of `extract` into workdir/rpm.duckdb; args go to dbt."""
+    """`rpm-load` and `dbt build` of `extract` into workdir/rpm.duckdb; args
+    go to dbt."""
     workdir.mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,
@@ -67,7 +71,19 @@ def dbt_build(root: Path, extract: Path, workdir: Path, *args: str) -> Build:
 
 
 def run_dbt_build(root: Path, workdir: Path, env: dict, *args: str) -> tuple[int, str]:
-    """`dbt build` of the whole project, target and logs under workdir."""
+    """`rpm-load` of AR_EXTRACT_DIR into the target (RPM_TARGET), then `dbt
+    build` of the whole project, target and logs under workdir, as make run
+    does; a failed load stops there."""
+    load = subprocess.run(
+        [str(LOAD), *(["--full-refresh"] if "--full-refresh" in args else [])],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    if load.returncode != 0:
+        return load.returncode, load.stdout + load.stderr
     completed = subprocess.run(
         [
             str(DBT),
@@ -85,7 +101,7 @@ def run_dbt_build(root: Path, workdir: Path, env: dict, *args: str) -> tuple[int
         text=True,
         timeout=1800,
     )
-    return completed.returncode, completed.stdout + completed.stderr
+    return completed.returncode, load.stdout + completed.stdout + completed.stderr
 
 
 @pytest.fixture(scope="session")
@@ -411,16 +427,6 @@ def _load_and_build(root: Path, extract: Path, workdir: Path, connection: dict) 
         "DBT_PROFILES_DIR": str(root),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
     }
-    bin_dir = Path(sys.executable).parent
-    load = subprocess.run(
-        [str(bin_dir / "rpm-load-postgres"), "--extract", str(extract)],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    if load.returncode != 0:
-        return PostgresBuild(load.returncode, load.stdout + load.stderr, connection)
     returncode, output = run_dbt_build(root, workdir, env)
     return PostgresBuild(returncode, output, connection)
 
@@ -511,4 +517,8 @@ def clean_on_spark(root, clean, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def worked_on_spark(root, worked_example, tmp_path_factory):
-    return spark_build(root, worked_example, tmp_path_factory.mktemp("worked_spark"))
+    """The worked example, from a folder whose path holds an apostrophe,
+    spaces and non-ASCII letters (Spark SQL gets paths as escaped literals)."""
+    work = tmp_path_factory.mktemp("worked_spark")
+    shutil.copytree(worked_example, work / AWKWARD_FOLDER)
+    return spark_build(root, work / AWKWARD_FOLDER, work)

@@ -1,7 +1,8 @@
 """Paths are data, never SQL text: an extract folder whose path holds an
 apostrophe, spaces and non-ASCII letters loads (whole, then row by row on
 the next run) into the same marts as the worked example's own folder; the
-Postgres loader's export reads such a path too."""
+Postgres loader's export reads such a path too (Spark: test_spark_build.py,
+worked_on_spark)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import csv
 import shutil
 
 import pytest
+from conftest import AWKWARD_FOLDER as AWKWARD
 from conftest import dbt_build
 from mart_comparison import published_marts
 
@@ -16,8 +18,6 @@ from rpm.contract import load_contract
 from rpm.postgres_load import export_as_text
 
 pytestmark = pytest.mark.integration
-
-AWKWARD = "o'brien's extract/Ext räkt ✓"
 
 
 def test_an_awkward_folder_builds_the_same_marts(root, worked_example, worked, tmp_path):

@@ -60,7 +60,7 @@ def _dev_env(root: Path, connection: dict, extract: Path) -> dict:
     }
 
 
-LOAD = [str(Path(sys.executable).parent / "rpm-load-postgres"), "--schema-prefix", DEV_SCHEMA]
+LOAD = [str(Path(sys.executable).parent / "rpm-load")]
 
 
 @pytest.fixture(scope="module")
@@ -78,13 +78,12 @@ def dev_build(root, worked_example, restated, postgres, tmp_path_factory):
     assert production.returncode == 0, production.output[-3000:]
     before = _rows(production, PRODUCTION_STATE, (list(PROJECT_SCHEMAS),))
     env = _dev_env(root, production.connection, worked_example)
-    # A production build at work meanwhile, as its connections show it.
+    # A production build at work meanwhile, as its connections show it,
+    # while the dev target loads and builds.
     with closing(production.connect(application_name="dbt")):
-        load = subprocess.run(LOAD, cwd=root, env=env, capture_output=True, text=True)
-        assert load.returncode == 0, load.stdout + load.stderr
         returncode, output = run_dbt_build(root, tmp_path_factory.mktemp("dev_pg"), env)
     after = _rows(production, PRODUCTION_STATE, (list(PROJECT_SCHEMAS),))
-    return PostgresBuild(returncode, load.stdout + output, production.connection), before, after
+    return PostgresBuild(returncode, output, production.connection), before, after
 
 
 def test_the_dev_build_passes_and_publishes_to_its_own_schema(dev_build):

@@ -1,0 +1,57 @@
+{#- The extract is loaded before dbt runs, by rpm-load
+    (python/src/rpm/loader.py). This on-run-start hook of build and run:
+    - package mode (var rpm_extract_source 'warehouse'): copies the ERP
+      tables into the raw schema (register_warehouse_extract);
+    - otherwise stops the run when the raw schema holds no load, and on
+      DuckDB (row-by-row loads) claims the loads not yet restated for this
+      run (docs/incremental.md, "After a crash"). -#}
+{% macro begin_restatement() %}
+    {%- if not execute or flags.WHICH not in ('build', 'run') -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- if var('rpm_extract_source', 'files') == 'warehouse' -%}
+        {{ return(rpm.register_warehouse_extract()) }}
+    {%- endif -%}
+    {%- set raw_schema = rpm.schema_name('raw') -%}
+    {%- if adapter.get_relation(
+        database=target.database, schema=raw_schema, identifier='_load_state') is none -%}
+        {{ exceptions.raise_compiler_error(
+            "The raw schema " ~ raw_schema ~ " holds no loaded extract: run `rpm-load"
+            ~ ("" if target.name == 'duckdb' else " --target " ~ target.name)
+            ~ "` (AR_EXTRACT_DIR) before dbt, or `make run`.") }}
+    {%- endif -%}
+    {%- if target.type != 'duckdb' or not rpm.selects_every_restating_model() -%}
+        {{ return('') }}
+    {%- endif -%}
+    {#- A mark already attempted is a build that died or failed restating
+        its load: this run restates everything, and says which run it
+        recovers from. Then every mark is this run's: mark_load_restated
+        takes them away once every model built. -#}
+    {%- set marks = raw_schema ~ '._unrestated_loads' -%}
+    {%- set died = run_query("select string_agg(distinct attempted_by, ', ') from " ~ marks
+        ~ " where attempted_by is not null").columns[0].values()[0] -%}
+    {%- if died -%}
+        {{ log("an earlier run (" ~ died ~ ") did not finish restating the loaded extract:"
+            ~ " this run restates everything", info=true) }}
+    {%- endif -%}
+    {#- The hook runs in a transaction: commit it. -#}
+    {{ return(""
+        ~ "update " ~ raw_schema ~ "._load_state set is_incremental = false, "
+        ~ "unfinished_run_ids = concat_ws(',', unfinished_run_ids, (select string_agg("
+        ~ "distinct attempted_by, ',' order by attempted_by) from " ~ marks ~ ")) "
+        ~ "where exists (select 1 from " ~ marks ~ " where attempted_by is not null); "
+        ~ "update " ~ marks ~ " set attempted_by = '" ~ invocation_id ~ "'; commit;") }}
+{% endmacro %}
+
+
+{#- Whether this run builds every model that restates from the load
+    (incremental strategy 'restate'). A run of a few of them does not claim
+    the load: the others restate it later. -#}
+{% macro selects_every_restating_model() %}
+    {%- for node in graph.nodes.values()
+        if node.resource_type == 'model' and node.config.get('incremental_strategy') == 'restate'
+        and node.unique_id not in selected_resources -%}
+        {{ return(false) }}
+    {%- endfor -%}
+    {{ return(true) }}
+{% endmacro %}
