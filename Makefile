@@ -17,7 +17,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: setup run run-postgres postgres-stop run-spark test lint unit integration fuzz demo-extract bench clean
+.PHONY: setup run run-postgres postgres-stop run-spark run-spark-cluster spark-cluster-stop test lint unit integration fuzz demo-extract bench clean
 
 $(INSTALLED): requirements.txt python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,17 @@ run-spark: setup $(if $(filter $(DEMO_EXTRACT),$(AR_EXTRACT_DIR)),$(DEMO_EXTRACT
 	scripts/install_java.sh
 	RPM_TARGET=spark $(BIN)/rpm-load
 	RPM_TARGET=spark $(BIN)/dbt build --target-path target/spark
+
+# The same build on a local Spark standalone cluster (a master, two workers,
+# the Spark Thrift server; scripts/spark_cluster.sh), target spark_cluster
+# (dbt-spark method thrift): docs/spark.md.
+run-spark-cluster: setup $(if $(filter $(DEMO_EXTRACT),$(AR_EXTRACT_DIR)),$(DEMO_EXTRACT)/_manifest/generation.json)
+	scripts/spark_cluster.sh start
+	eval "$$(scripts/spark_cluster.sh env)" && export RPM_TARGET=spark_cluster && \
+	  $(BIN)/rpm-load && $(BIN)/dbt build --target-path target/spark_cluster
+
+spark-cluster-stop:
+	scripts/spark_cluster.sh stop
 
 lint: setup
 	$(BIN)/ruff check python models bench

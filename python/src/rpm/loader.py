@@ -27,7 +27,7 @@ attempted (on-run-start) and takes it away once every model built
 (on-run-end, mark_load_restated). A load that finds a mark left behind (a
 load never built, or a build that died) makes the next build restate
 everything. Postgres and Spark loads are whole: their builds restate
-everything.
+everything. Spark connects as dbt-spark does (session or thrift method).
 
 Paths are data, never SQL text: DuckDB reads each file through a bound
 variable and Postgres receives the rows by COPY from this process. Spark SQL
@@ -42,6 +42,8 @@ import hashlib
 import os
 import sys
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -409,20 +411,65 @@ def spark_quoted(path: str, quote: str) -> str:
     return "'" + path.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def spark_session(target: Target):
-    """A Spark session as dbt-spark's session method opens it: the profile's
-    server_side_parameters, Hive catalog."""
-    from pyspark.sql import SparkSession
+@contextmanager
+def spark_sql(target: Target) -> Iterator[Callable[[str], list[tuple]]]:
+    """A function running one Spark SQL statement (returning its rows) on
+    the target, connected as dbt-spark connects: a local session with the
+    profile's server_side_parameters and the Hive catalog (method session),
+    or the Thrift server with them as session settings (method thrift)."""
+    method = target.settings.get("method")
+    if method == "session":
+        from pyspark.sql import SparkSession
 
-    if target.settings.get("method") != "session":
-        raise LoadError(
-            f"{PROG}: target {target.name} connects with method "
-            f"{target.settings.get('method')!r}; this loader runs Spark in session mode only"
+        builder = SparkSession.builder.enableHiveSupport()
+        for parameter, value in (target.settings.get("server_side_parameters") or {}).items():
+            builder = builder.config(parameter, value)
+        spark = builder.getOrCreate()
+        try:
+            yield lambda statement: [tuple(row) for row in spark.sql(statement).collect()]
+        finally:
+            spark.stop()
+    elif method == "thrift":
+        from pyhive import hive
+
+        settings = target.settings
+        connection = hive.connect(
+            host=settings["host"],
+            port=int(settings["port"]),
+            username=settings.get("user"),
+            auth=settings.get("auth"),
+            password=settings.get("password"),
+            configuration={
+                k: str(v) for k, v in (settings.get("server_side_parameters") or {}).items()
+            },
         )
-    builder = SparkSession.builder.enableHiveSupport()
-    for parameter, value in (target.settings.get("server_side_parameters") or {}).items():
-        builder = builder.config(parameter, value)
-    return builder.getOrCreate()
+        cursor = connection.cursor()
+
+        def run(statement: str) -> list[tuple]:
+            cursor.execute(statement)
+            return [tuple(row) for row in cursor.fetchall()] if cursor.description else []
+
+        try:
+            yield run
+        finally:
+            cursor.close()
+            connection.close()
+    else:
+        raise LoadError(
+            f"{PROG}: target {target.name} connects with method {method!r}; "
+            "rpm-load knows Spark's session and thrift methods"
+        )
+
+
+def spark_literal(value) -> str:
+    """A value in Spark SQL text."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return spark_quoted(str(value), "'")
 
 
 def spark_file_rows(sql, path: Path | None, table: ContractTable) -> str:
@@ -471,16 +518,25 @@ def spark_file_rows(sql, path: Path | None, table: ContractTable) -> str:
 
 def load_spark(folder: Path, target: Target) -> None:
     """Load the folder into the target's Spark catalog as Parquet tables
-    (no Delta needed): a whole load."""
+    (no Delta needed): a whole load. On a cluster, the driver and the
+    executors read the files by the same absolute paths (a shared file
+    system)."""
     raw = target.schema("raw")
     contract = load_contract(project_root())
     files = {table.name: extract_file(folder, table) for table in contract.values()}
-    spark = spark_session(target)
-
-    def sql(statement: str) -> list[tuple]:
-        return [tuple(row) for row in spark.sql(statement).collect()]
-
-    try:
+    bookkeeping = {
+        "_extract_files": (
+            EXTRACT_FILES,
+            [
+                (name, str(file), file.stat().st_size, file_md5(file))
+                for name, file in files.items()
+                if file is not None
+            ],
+        ),
+        "_changed_rows": (CHANGED_ROWS, []),
+        "_load_state": (LOAD_STATE, [(False, None, None)]),
+    }
+    with spark_sql(target) as sql:
         sql(f"create schema if not exists {raw}")
         for table in contract.values():
             file = files[table.name]
@@ -488,27 +544,16 @@ def load_spark(folder: Path, target: Target) -> None:
             sql(f"drop table if exists {raw}.{table.name}")
             sql(f"create table {raw}.{table.name} using parquet as {rows}")
             report(raw, table, file)
-        bookkeeping = {
-            "_extract_files": (
-                EXTRACT_FILES,
-                [
-                    (name, str(file), file.stat().st_size, file_md5(file))
-                    for name, file in files.items()
-                    if file is not None
-                ],
-            ),
-            "_changed_rows": (CHANGED_ROWS, []),
-            "_load_state": (LOAD_STATE, [(False, None, None)]),
-        }
         for name, (columns, values) in bookkeeping.items():
             sql(f"drop table if exists {raw}.{name}")
             sql(f"create table {raw}.{name} ({column_list(columns, 'string')}) using parquet")
             if values:
-                spark.createDataFrame(values, schema=column_list(columns, "string")).write.mode(
-                    "append"
-                ).insertInto(f"{raw}.{name}")
-    finally:
-        spark.stop()
+                sql(
+                    f"insert into {raw}.{name} values "
+                    + ", ".join(
+                        "(" + ", ".join(spark_literal(v) for v in row) + ")" for row in values
+                    )
+                )
 
 
 # --- The command -------------------------------------------------------------

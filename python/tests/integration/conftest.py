@@ -522,3 +522,44 @@ def worked_on_spark(root, worked_example, tmp_path_factory):
     work = tmp_path_factory.mktemp("worked_spark")
     shutil.copytree(worked_example, work / AWKWARD_FOLDER)
     return spark_build(root, work / AWKWARD_FOLDER, work)
+
+
+# ---- Spark standalone cluster through the Thrift server (scripts/) --------
+
+
+@pytest.fixture(scope="session")
+def spark_cluster(root, tmp_path_factory):
+    """A local Spark standalone cluster (a master, two workers, the Thrift
+    server) started by scripts/spark_cluster.sh for the session, stopped
+    after; its connection variables."""
+    cluster_dir = tmp_path_factory.mktemp("spark_cluster")
+    env = {**os.environ, "RPM_SPARK_CLUSTER_DIR": str(cluster_dir)}
+    script = str(root / "scripts" / "spark_cluster.sh")
+    subprocess.run([script, "start"], env=env, check=True, timeout=900)
+    try:
+        yield {
+            "RPM_SPARK_CLUSTER_DIR": str(cluster_dir),
+            "RPM_SPARK_THRIFT_HOST": "127.0.0.1",
+            "RPM_SPARK_THRIFT_PORT": os.environ.get("RPM_SPARK_THRIFT_PORT", "10001"),
+        }
+    finally:
+        subprocess.run([script, "stop"], env=env, timeout=300)
+
+
+def spark_cluster_build(root: Path, extract: Path, workdir: Path, cluster: dict) -> SparkBuild:
+    """`rpm-load` and `dbt build` of `extract` on the target spark_cluster;
+    the cluster's warehouse is then copied to workdir (the next build on the
+    cluster replaces its tables)."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        **cluster,
+        "RPM_TARGET": "spark_cluster",
+        "AR_EXTRACT_DIR": str(extract),
+        "DBT_PROFILES_DIR": str(root),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+    }
+    returncode, output = run_dbt_build(root, workdir, env)
+    warehouse = Path(cluster["RPM_SPARK_CLUSTER_DIR"]) / "warehouse"
+    shutil.copytree(warehouse, workdir / "warehouse")
+    return SparkBuild(returncode, output, workdir / "warehouse")

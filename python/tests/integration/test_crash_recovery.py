@@ -39,7 +39,7 @@ pytestmark = pytest.mark.integration
 KILL_POINTS = [
     ("inside the raw load", r"raw\.customers <- ", 0.0),
     ("between the load and dbt", r"Running with dbt=", 0.0),
-    ("between the hooks and the first model", r"OK hook: rpm\.on-run-start\.1", 0.0),
+    ("between the hooks and the first model", r"OK hook: rpm\.on-run-start\.2", 0.0),
     (
         "in the middle of the restatement",
         r"START sql incremental model intermediate\.int_ar_balance_events",
