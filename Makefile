@@ -105,6 +105,7 @@ test: setup lint
 bench: setup
 	$(BIN)/python bench/run_benchmarks.py generator --invoices 100000 1000000 10000000
 	$(BIN)/python bench/run_benchmarks.py build --invoices 100000 1000000 10000000
+	$(BIN)/python bench/run_benchmarks.py compare --invoices 1000000 10000000
 	$(BIN)/python bench/run_benchmarks.py postgres --invoices 100000 1000000
 	$(BIN)/python bench/run_benchmarks.py spark --invoices 100000
 	$(BIN)/python bench/render_results.py

@@ -71,6 +71,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import time
 from pathlib import Path
 from typing import NamedTuple
@@ -909,7 +910,11 @@ def main(argv: list[str] | None = None) -> int:
         "database", type=Path, nargs="?", help="a built DuckDB database to compare with"
     )
     parser.add_argument("--only", choices=["pandas", "duckdb"], help="run one baseline")
+    parser.add_argument(
+        "--json", type=Path, help="also write the results (seconds, months, agrees) to this file"
+    )
     args = parser.parse_args(argv)
+    results = {}
     baselines = {
         "pandas": ("pandas monthly KPIs", pandas_monthly_kpis),
         "duckdb": ("DuckDB month-end aging (floor)", duckdb_month_end_aging),
@@ -924,8 +929,10 @@ def main(argv: list[str] | None = None) -> int:
         frame = baseline(args.extract)
         seconds = time.perf_counter() - started
         money = ratios = verdict = "-"
+        results[key] = {"seconds": round(seconds, 2), "months": len(frame)}
         if args.database is not None:
             result = compare_with_marts(frame, args.database)
+            results[key]["agrees_with_marts"] = result["agrees"]
             worst = max(
                 (c for c in result["max_abs_diff"] if c in MONEY), key=result["max_abs_diff"].get
             )
@@ -935,6 +942,8 @@ def main(argv: list[str] | None = None) -> int:
             verdict = "agrees" if result["agrees"] else "DIFFERS"
             status |= not result["agrees"]
         print(f"| {label} | {seconds:.2f} | {len(frame)} | {money} | {ratios} | {verdict} |")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
     return status
 
 

@@ -66,6 +66,28 @@ def main() -> None:
                     f"{inc['models_seconds']} s / {inc['tests_seconds']} s | "
                     f"{inc['peak_rss_gb']} GB |"
                 )
+    compared = sorted(
+        (json.loads(p.read_text()) for p in RESULTS.glob("compare_*.json")),
+        key=lambda r: r["invoices"],
+    )
+    if compared:
+        print("\nThe project beside a pandas computation and the DuckDB floor, same extract:\n")
+        print(
+            "| invoices | load + ledger core | + KPI and operations marts | full build "
+            "| pandas (a) | DuckDB floor (b) | core + KPIs / pandas | core / floor "
+            "| peak memory |"
+        )
+        print("|---|---|---|---|---|---|---|---|---|")
+        for r in compared:
+            project, baselines, ratios = r["project_seconds"], r["baselines"], r["ratios"]
+            print(
+                f"| {r['invoices'] / 1e6:.2f} M | {project['load and ledger core']} s | "
+                f"{project['plus KPI and operations marts']} s | {project['full build']} s | "
+                f"{baselines['pandas']['wall_seconds']} s | "
+                f"{baselines['duckdb']['wall_seconds']} s | "
+                f"{ratios['ledger core and KPI marts / pandas']} | "
+                f"{ratios['ledger core / DuckDB floor']} | {r['project_peak_rss_gb']} GB |"
+            )
     postgres = sorted(
         (json.loads(p.read_text()) for p in RESULTS.glob("postgres_*.json")),
         key=lambda r: r["invoices"],

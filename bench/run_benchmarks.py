@@ -14,6 +14,10 @@ build      generate (Parquet), load it (rpm-load), then `dbt build` in steps: th
            time DuckDB takes to scan every raw file once; then the next
            day's export (rpm-next-day) and an incremental build of the
            ledger core on the same database.
+compare    the project (rpm-load, then dbt build step by step) beside two
+           baselines on the same extract, with the ratios: a pandas
+           computation of the whole-ledger monthly KPIs and one DuckDB query
+           for month-end AR and buckets (the floor): bench/baselines.py.
 incremental  on the database a `build --keep` left: one more day with
            `dbt build`, then one more with `dbt run`, recorded beside the
            full build (the code may have changed since: the stored tables
@@ -468,6 +472,64 @@ def spark_build(invoices: int) -> dict:
     }
 
 
+def compare(invoices: int) -> dict:
+    """The project beside two baselines on one generated extract (issue 19):
+    (a) a pandas computation of the whole-ledger monthly AR, buckets, credit
+    sales, DSO and CEI from the files, (b) one hand-written DuckDB query for
+    month-end AR and buckets (the floor) (bench/baselines.py; each in its own
+    process, checked against the project's marts). The project is timed as
+    a user runs it: rpm-load, then dbt build of the ledger core, of the KPI
+    and operations domains, and of the audit trail, each with its tests."""
+    extract = WORK / f"extract_{invoices}"
+    generated = generate(invoices, extract)
+    database = WORK / f"rpm_{invoices}.duckdb"
+    database.unlink(missing_ok=True)
+    target = WORK / f"target_{invoices}"
+    env = {
+        "AR_EXTRACT_DIR": str(extract),
+        "AR_DUCKDB_PATH": str(database),
+        "DBT_PROFILES_DIR": str(ROOT),
+    }
+    steps = {}
+    peak = 0.0
+    steps["raw load"], step_peak, _ = run([str(BIN / "rpm-load")], env)
+    peak = max(peak, step_peak)
+    for step, selection in BUILD_STEPS:
+        steps[step], step_peak, _ = run(
+            [str(BIN / "dbt"), "build", *selection, "--target-path", str(target)], env
+        )
+        peak = max(peak, step_peak)
+    baselines = {}
+    for key in ("pandas", "duckdb"):
+        out = WORK / f"baseline_{key}_{invoices}.json"
+        wall, baseline_peak, _ = run(
+            [str(BIN / "python"), str(ROOT / "bench" / "baselines.py"), str(extract),
+             str(database), "--only", key, "--json", str(out)]
+        )  # fmt: skip
+        measured = json.loads(out.read_text())[key]
+        baselines[key] = {**measured, "wall_seconds": round(wall, 1)}
+    core = steps["raw load"] + steps["ledger core"]
+    core_and_kpis = core + steps["kpis and operations"]
+    full = core_and_kpis + steps["audit trail"]
+    pandas_seconds = baselines["pandas"]["wall_seconds"]
+    floor_seconds = baselines["duckdb"]["wall_seconds"]
+    return {
+        **generated,
+        "project_seconds": {
+            "load and ledger core": round(core, 1),
+            "plus KPI and operations marts": round(core_and_kpis, 1),
+            "full build": round(full, 1),
+        },
+        "project_peak_rss_gb": round(peak, 2),
+        "baselines": baselines,
+        "ratios": {
+            "ledger core and KPI marts / pandas": round(core_and_kpis / pandas_seconds, 2),
+            "ledger core / DuckDB floor": round(core / floor_seconds, 2),
+            "full build / pandas": round(full / pandas_seconds, 2),
+        },
+    }
+
+
 def incremental_days(invoices: int) -> dict:
     """On the database a `build --keep` run left: one more day built with
     `dbt build` (models and data tests), then another with `dbt run`;
@@ -539,7 +601,9 @@ def model_rows(database: Path, names: list[str]) -> dict[str, int]:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("suite", choices=["generator", "build", "postgres", "spark", "incremental"])
+    parser.add_argument(
+        "suite", choices=["generator", "build", "compare", "postgres", "spark", "incremental"]
+    )
     parser.add_argument("--invoices", type=int, nargs="+", default=[100_000])
     parser.add_argument("--keep", action="store_true", help="keep generated data under data/bench")
     parser.add_argument(
@@ -558,6 +622,8 @@ def main() -> int:
             result = postgres_build(invoices)
         elif args.suite == "spark":
             result = spark_build(invoices)
+        elif args.suite == "compare":
+            result = compare(invoices)
         elif args.suite == "incremental":
             print(json.dumps(incremental_days(invoices)))
             continue
