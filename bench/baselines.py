@@ -854,7 +854,7 @@ def duckdb_month_end_aging(
 # ---- comparison and report ---------------------------------------------------
 
 
-def compare_with_marts(frame: pd.DataFrame, database: Path) -> dict:
+def compare_with_marts(frame: pd.DataFrame, database: Path, schema: str = "marts") -> dict:
     """Compare a baseline's frame with the whole-ledger rows (segment_type
     'ledger') of marts.rpt_kpis_monthly in a built database, joined on the
     month's first day: the max absolute difference per shared money and
@@ -865,7 +865,7 @@ def compare_with_marts(frame: pd.DataFrame, database: Path) -> dict:
     with duckdb.connect(str(database), read_only=True) as con:
         marts = con.execute(
             f"select period_start_date, period_end_date, {', '.join(compared)} "
-            "from marts.rpt_kpis_monthly where segment_type = 'ledger' order by 1"
+            f"from {schema}.rpt_kpis_monthly where segment_type = 'ledger' order by 1"
         ).df()
     marts["period_start_date"] = pd.to_datetime(marts["period_start_date"])
     mine = frame.assign(period_start_date=pd.to_datetime(frame["month_start_date"]))
@@ -911,6 +911,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--only", choices=["pandas", "duckdb"], help="run one baseline")
     parser.add_argument(
+        "--schema",
+        default="marts",
+        help="the schema holding rpt_kpis_monthly: marts (published) or marts_build (a build "
+        "in steps publishes nothing)",
+    )
+    parser.add_argument(
         "--json", type=Path, help="also write the results (seconds, months, agrees) to this file"
     )
     args = parser.parse_args(argv)
@@ -931,7 +937,7 @@ def main(argv: list[str] | None = None) -> int:
         money = ratios = verdict = "-"
         results[key] = {"seconds": round(seconds, 2), "months": len(frame)}
         if args.database is not None:
-            result = compare_with_marts(frame, args.database)
+            result = compare_with_marts(frame, args.database, args.schema)
             results[key]["agrees_with_marts"] = result["agrees"]
             worst = max(
                 (c for c in result["max_abs_diff"] if c in MONEY), key=result["max_abs_diff"].get

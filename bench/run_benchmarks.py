@@ -504,7 +504,7 @@ def compare(invoices: int) -> dict:
         out = WORK / f"baseline_{key}_{invoices}.json"
         wall, baseline_peak, _ = run(
             [str(BIN / "python"), str(ROOT / "bench" / "baselines.py"), str(extract),
-             str(database), "--only", key, "--json", str(out)]
+             str(database), "--schema", "marts_build", "--only", key, "--json", str(out)]
         )  # fmt: skip
         measured = json.loads(out.read_text())[key]
         baselines[key] = {**measured, "wall_seconds": round(wall, 1)}
