@@ -20,7 +20,8 @@
             ~ ("" if target.name == 'duckdb' else " --target " ~ target.name)
             ~ "` (AR_EXTRACT_DIR) before dbt, or `make run`.") }}
     {%- endif -%}
-    {%- if target.type != 'duckdb' or not rpm.selects_every_restating_model() -%}
+    {%- if target.type != 'duckdb' or not rpm.selects_every_restating_model()
+        or rpm.builds_part_of_the_rows() -%}
         {{ return('') }}
     {%- endif -%}
     {#- A mark already attempted is a build that died or failed restating
@@ -28,6 +29,8 @@
         recovers from. Then every mark is this run's: mark_load_restated
         takes them away once every model built. -#}
     {%- set marks = raw_schema ~ '._unrestated_loads' -%}
+    {#- A database built before 1.5 has marks without attempted_by. -#}
+    {%- do run_query('alter table ' ~ marks ~ ' add column if not exists attempted_by varchar') -%}
     {%- set died = run_query("select string_agg(distinct attempted_by, ', ') from " ~ marks
         ~ " where attempted_by is not null").columns[0].values()[0] -%}
     {%- if died -%}
@@ -45,13 +48,27 @@
 
 
 {#- Whether this run builds every model that restates from the load
-    (incremental strategy 'restate'). A run of a few of them does not claim
-    the load: the others restate it later. -#}
+    (incremental strategy 'restate') and every model they read, directly
+    or not: a restating model built on a stale input (say, the restated
+    keys of the previous load) would restate the wrong rows. A run of a
+    few of them does not claim the load: a full build restates it later. -#}
 {% macro selects_every_restating_model() %}
+    {%- set queue = [] -%}
     {%- for node in graph.nodes.values()
-        if node.resource_type == 'model' and node.config.get('incremental_strategy') == 'restate'
-        and node.unique_id not in selected_resources -%}
-        {{ return(false) }}
+        if node.resource_type == 'model' and node.config.get('incremental_strategy') == 'restate' -%}
+        {%- do queue.append(node.unique_id) -%}
+    {%- endfor -%}
+    {%- set seen = {} -%}
+    {#- Breadth first over the models upstream (the queue grows as it is read). -#}
+    {%- for unique_id in queue if unique_id not in seen -%}
+        {%- do seen.update({unique_id: true}) -%}
+        {%- if unique_id not in selected_resources -%}
+            {{ return(false) }}
+        {%- endif -%}
+        {%- for parent in graph.nodes[unique_id].depends_on.nodes
+            if parent.startswith('model.') and parent not in seen -%}
+            {%- do queue.append(parent) -%}
+        {%- endfor -%}
     {%- endfor -%}
     {{ return(true) }}
 {% endmacro %}

@@ -27,3 +27,9 @@
     {%- endif -%}
     {{ return('') }}
 {% endmacro %}
+
+{#- Databricks SQL warehouses accept only a few session settings; their
+    decimal arithmetic is Databricks' to document (docs/spark.md). -#}
+{% macro databricks__check_engine_settings() %}
+    {{ return('') }}
+{% endmacro %}

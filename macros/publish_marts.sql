@@ -92,6 +92,9 @@
     {%- if flags.WHICH != 'build' -%}
         {%- do reasons.append('dbt run does not test the marts (use dbt build)') -%}
     {%- endif -%}
+    {%- if rpm.builds_part_of_the_rows() -%}
+        {%- do reasons.append('an --empty or --sample build holds part of the rows') -%}
+    {%- endif -%}
     {%- set left_out = [] -%}
     {%- for node in marts if node.unique_id not in selected_resources -%}
         {%- do left_out.append(node.name) -%}
@@ -281,4 +284,11 @@
     (DROP ... CASCADE), and a partial build would leave the mart missing. -#}
 {% macro thin_mart_materialization() %}
     {{ return('table' if target.type == 'postgres' else 'view') }}
+{% endmacro %}
+
+
+{#- Whether this run builds from part of the rows (dbt build --empty or
+    --sample): it neither claims a load nor publishes. -#}
+{% macro builds_part_of_the_rows() %}
+    {{ return(flags.EMPTY or (flags.SAMPLE is not none and flags.SAMPLE)) }}
 {% endmacro %}

@@ -28,9 +28,25 @@ spark_home() {
     "$PYTHON" -c "import os, pyspark; print(os.path.dirname(pyspark.__file__))"
 }
 
-# Whether the process of a pid file is alive.
+# Whether the process of a pid file is alive and is this cluster's (a pid
+# the system reused for another program does not count).
 running() {
-    [ -f "$CLUSTER_DIR/$1.pid" ] && kill -0 "$(cat "$CLUSTER_DIR/$1.pid")" 2>/dev/null
+    local pid
+    [ -f "$CLUSTER_DIR/$1.pid" ] || return 1
+    pid=$(cat "$CLUSTER_DIR/$1.pid")
+    kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null \
+        | grep -qF -- "$CLUSTER_DIR"
+}
+
+# Stops when a port is already taken by something else than this cluster.
+port_free() {
+    local port=$1 name=$2
+    if "$PYTHON" -c "import socket; socket.create_connection(('127.0.0.1', $port), 1).close()" \
+        2>/dev/null; then
+        echo "spark_cluster: port $port (for the $name) is in use by another program;" \
+            "stop it or choose another port (RPM_SPARK_MASTER_PORT, RPM_SPARK_THRIFT_PORT)" >&2
+        exit 1
+    fi
 }
 
 # Waits until a TCP port on 127.0.0.1 accepts connections (or fails).
@@ -70,8 +86,14 @@ start() {
     export SPARK_HOME=$home SPARK_LOG_DIR=$CLUSTER_DIR SPARK_NO_DAEMONIZE=1
     export SPARK_LOCAL_IP=127.0.0.1
     mkdir -p "$CLUSTER_DIR/warehouse"
+    running master || port_free "$MASTER_PORT" master
+    running thrift || port_free "$THRIFT_PORT" "Thrift server"
+    # Every process names CLUSTER_DIR on its command line (here through an
+    # empty properties file), which is how `running` knows it.
+    : >"$CLUSTER_DIR/master.properties"
     launch master "$home/bin/spark-class" org.apache.spark.deploy.master.Master \
-        --host 127.0.0.1 --port "$MASTER_PORT" --webui-port 0
+        --host 127.0.0.1 --port "$MASTER_PORT" --webui-port 0 \
+        --properties-file "$CLUSTER_DIR/master.properties"
     wait_for_port "$MASTER_PORT" master
     for worker in 1 2; do
         mkdir -p "$CLUSTER_DIR/worker_$worker"
@@ -92,7 +114,6 @@ start() {
         --conf spark.ui.enabled=false \
         --conf "spark.sql.warehouse.dir=$CLUSTER_DIR/warehouse" \
         --conf "spark.hadoop.javax.jdo.option.ConnectionURL=jdbc:derby:;databaseName=$CLUSTER_DIR/metastore_db;create=true" \
-        --conf "spark.driver.extraJavaOptions=-Dderby.system.home=$CLUSTER_DIR" \
         --conf spark.sql.autoBroadcastJoinThreshold=-1 \
         --hiveconf hive.server2.thrift.bind.host=127.0.0.1 \
         --hiveconf "hive.server2.thrift.port=$THRIFT_PORT" \
@@ -105,8 +126,16 @@ start() {
 stop() {
     for name in thrift worker_1 worker_2 master; do
         if running "$name"; then
-            kill -- "-$(cat "$CLUSTER_DIR/$name.pid")" 2>/dev/null \
-                || kill "$(cat "$CLUSTER_DIR/$name.pid")" 2>/dev/null || true
+            local pid
+            pid=$(cat "$CLUSTER_DIR/$name.pid")
+            kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true
+            # Wait for it to end (its port and the metastore lock free), then
+            # force it.
+            for _ in $(seq 1 30); do
+                kill -0 "$pid" 2>/dev/null || break
+                sleep 1
+            done
+            kill -9 -- "-$pid" 2>/dev/null || true
         fi
         rm -f "$CLUSTER_DIR/$name.pid"
     done
@@ -115,7 +144,7 @@ stop() {
 print_env() {
     echo "export RPM_SPARK_THRIFT_HOST=127.0.0.1"
     echo "export RPM_SPARK_THRIFT_PORT=$THRIFT_PORT"
-    echo "export RPM_SPARK_CLUSTER_DIR=$CLUSTER_DIR"
+    printf 'export RPM_SPARK_CLUSTER_DIR=%q\n' "$CLUSTER_DIR"
 }
 
 case "${1:-}" in

@@ -49,7 +49,7 @@ from pathlib import Path
 
 import yaml
 
-from rpm import project_root, schema_name
+from rpm import project_root, schema_name, schema_prefix_error
 from rpm.contract import ContractColumn, ContractTable, load_contract
 
 PROG = "rpm-load"
@@ -133,13 +133,20 @@ def profile_target(name: str | None = None) -> Target:
     if not profile:
         raise LoadError(f"{PROG}: no profile {project['profile']!r} in {profiles_dir()}")
     renderer = ProfileRenderer({})
-    name = name or renderer.render_value(profile["target"])
+    # As dbt chooses: --target, then DBT_TARGET, then the profile's own.
+    name = name or os.environ.get("DBT_TARGET") or renderer.render_value(profile["target"])
     if name not in profile["outputs"]:
         raise LoadError(
             f"{PROG}: the profile has no target {name!r} (targets: {', '.join(profile['outputs'])})"
         )
     production = project["vars"]["rpm_prod_targets"]
-    return Target(name, renderer.render_data(profile["outputs"][name]), name in production)
+    target = Target(name, renderer.render_data(profile["outputs"][name]), name in production)
+    # The schema prefix goes into SQL text, and an upper-case one would not
+    # match the catalog's lower-case names.
+    error = schema_prefix_error(PROG, target.schema_prefix)
+    if error:
+        raise LoadError(f"{error}: the schema of target {name} in the profile")
+    return target
 
 
 def extract_file(folder: Path, table: ContractTable) -> Path | None:
@@ -534,10 +541,16 @@ def load_spark(folder: Path, target: Target) -> None:
             ],
         ),
         "_changed_rows": (CHANGED_ROWS, []),
-        "_load_state": (LOAD_STATE, [(False, None, None)]),
+        "_load_state": (LOAD_STATE, [(False, None, None)]),  # written last
     }
     with spark_sql(target) as sql:
+        # A path is an escaped literal: ${...} in it is text, not a variable.
+        sql("set spark.sql.variable.substitute=false")
         sql(f"create schema if not exists {raw}")
+        # No load state while the tables change: a load that dies midway
+        # leaves a raw schema the build refuses (begin_restatement) rather
+        # than a mix of two extracts. The state is written last.
+        sql(f"drop table if exists {raw}._load_state")
         for table in contract.values():
             file = files[table.name]
             rows = spark_file_rows(sql, file, table)
@@ -601,6 +614,14 @@ def main(argv: list[str] | None = None) -> int:
         load(args.extract, profile_target(args.target), args.full_refresh)
     except LoadError as error:
         print(error, file=sys.stderr)
+        return 2
+    except Exception as error:  # noqa: BLE001 - a user's input: one line, no traceback
+        # A file the engine cannot read, a database or cluster that refuses
+        # the connection, a profile that does not render: nothing was
+        # loaded (DuckDB and Postgres roll back; Spark's load state is
+        # written last). The first line of the engine's message says why.
+        first_line = (str(error).strip().splitlines() or [""])[0]
+        print(f"{PROG}: {type(error).__name__}: {first_line}", file=sys.stderr)
         return 2
     return 0
 

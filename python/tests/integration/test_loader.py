@@ -78,7 +78,17 @@ def test_a_folder_against_the_contract_is_refused_in_one_line(
     assert unknown.returncode == 2
     assert unknown.stderr.strip().startswith("rpm-load: the profile has no target 'nowhere'")
 
-    for refused in (missing, both, absent, unknown):
+    # A file the engine cannot read (a truncated Parquet file): one line
+    # naming the error, nothing loaded.
+    (extract / "ar_documents.csv").unlink()
+    (extract / "ar_documents.parquet").write_bytes(
+        (extract / "ar_documents.parquet").read_bytes()[:200]
+    )
+    unreadable = load(root, extract)
+    assert unreadable.returncode == 2
+    assert unreadable.stderr.startswith("rpm-load: ") and len(unreadable.stderr.splitlines()) == 1
+
+    for refused in (missing, both, absent, unknown, unreadable):
         assert "Traceback" not in refused.stderr
     # The refused loads changed nothing.
     after = raw_rows(tmp_path / "rpm.duckdb", "select * from raw.ar_documents order by all")
