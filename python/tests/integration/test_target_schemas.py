@@ -135,9 +135,12 @@ def test_each_target_reads_its_own_extract(dev_build, restated):
     assert expected != _rows(build, ROLLFORWARD.format(schema=f"{DEV_SCHEMA}_marts"))
 
 
-def test_a_second_build_or_load_of_the_dev_target_refuses(root, dev_build, tmp_path):
+def test_a_second_build_or_load_of_the_dev_target_refuses(
+    root, dev_build, worked_example, tmp_path
+):
     build, _, _ = dev_build
-    env = _dev_env(root, build.connection, tmp_path)
+    # A folder that loads: the load is refused for the build at work alone.
+    env = _dev_env(root, build.connection, worked_example)
     with closing(build.connect(application_name=f"dbt {DEV_SCHEMA}")):
         refused_build = subprocess.run(
             [str(DBT), "build", "--no-use-colors", "--target-path", str(tmp_path / "target")],
