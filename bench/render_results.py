@@ -88,6 +88,31 @@ def main() -> None:
                 f"{ratios['ledger core and KPI marts / pandas']} | "
                 f"{ratios['ledger core / DuckDB floor']} | {r['project_peak_rss_gb']} GB |"
             )
+        timed = [r for r in compared if "incremental_day" in r]
+        if timed:
+            print(
+                "\nWhere the full build's time goes (dbt's execution time summed by"
+                " kind; two threads share two cores) and the next day's incremental"
+                " build (load, every model and test):\n"
+            )
+            print(
+                "| invoices | models | data tests | unit tests | hooks | nodes "
+                "| slowest models | next day | next day / full build |"
+            )
+            print("|---|---|---|---|---|---|---|---|---|")
+            for r in timed:
+                kinds = r["full_build_time_goes_to"]["seconds_by_kind"]
+                slowest = ", ".join(
+                    f"{name} {seconds} s"
+                    for name, seconds in r["full_build_time_goes_to"]["slowest_models"][:3]
+                )
+                day = r["incremental_day"]
+                print(
+                    f"| {r['invoices'] / 1e6:.2f} M | {kinds.get('model', 0)} s | "
+                    f"{kinds.get('test', 0)} s | {kinds.get('unit_test', 0)} s | "
+                    f"{kinds.get('operation', 0)} s | {r['full_build_time_goes_to']['nodes']} | "
+                    f"{slowest} | {day['seconds']} s | {day['share_of_full_build']} |"
+                )
     postgres = sorted(
         (json.loads(p.read_text()) for p in RESULTS.glob("postgres_*.json")),
         key=lambda r: r["invoices"],

@@ -479,7 +479,8 @@ def compare(invoices: int) -> dict:
     month-end AR and buckets (the floor) (bench/baselines.py; each in its own
     process, checked against the project's marts). The project is timed as
     a user runs it: rpm-load, then dbt build of the ledger core, of the KPI
-    and operations domains, and of the audit trail, each with its tests."""
+    and operations domains, and of the audit trail, each with its tests;
+    then the next day's export, loaded and built whole (incrementally)."""
     extract = WORK / f"extract_{invoices}"
     generated = generate(invoices, extract)
     database = WORK / f"rpm_{invoices}.duckdb"
@@ -492,12 +493,14 @@ def compare(invoices: int) -> dict:
     }
     steps = {}
     peak = 0.0
+    results = []
     steps["raw load"], step_peak, _ = run([str(BIN / "rpm-load")], env)
     peak = max(peak, step_peak)
     for step, selection in BUILD_STEPS:
         steps[step], step_peak, _ = run(
             [str(BIN / "dbt"), "build", *selection, "--target-path", str(target)], env
         )
+        results += json.loads((target / "run_results.json").read_text())["results"]
         peak = max(peak, step_peak)
     baselines = {}
     for key in ("pandas", "duckdb"):
@@ -511,6 +514,9 @@ def compare(invoices: int) -> dict:
     core = steps["raw load"] + steps["ledger core"]
     core_and_kpis = core + steps["kpis and operations"]
     full = core_and_kpis + steps["audit trail"]
+    # The next day's export, loaded and built whole (every model and test,
+    # incrementally) on the same database.
+    day = incremental_run(extract, env, target, [])
     pandas_seconds = baselines["pandas"]["wall_seconds"]
     floor_seconds = baselines["duckdb"]["wall_seconds"]
     return {
@@ -521,12 +527,38 @@ def compare(invoices: int) -> dict:
             "full build": round(full, 1),
         },
         "project_peak_rss_gb": round(peak, 2),
+        "full_build_time_goes_to": time_goes_to(results),
+        "incremental_day": {**day, "share_of_full_build": round(day["seconds"] / full, 3)},
         "baselines": baselines,
         "ratios": {
             "ledger core and KPI marts / pandas": round(core_and_kpis / pandas_seconds, 2),
             "ledger core / DuckDB floor": round(core / floor_seconds, 2),
             "full build / pandas": round(full / pandas_seconds, 2),
         },
+    }
+
+
+def time_goes_to(results: list[dict]) -> dict:
+    """dbt's execution time of a build's nodes (run_results.json), summed by
+    kind, with the slowest models and data tests. Two threads share two
+    cores, so the sums are about twice the wall time they take."""
+    kinds = {}
+    for r in results:
+        kind = r["unique_id"].split(".")[0]
+        kinds[kind] = round(kinds.get(kind, 0.0) + r["execution_time"], 1)
+
+    def slowest(kind: str, count: int) -> list:
+        nodes = [r for r in results if r["unique_id"].startswith(kind + ".")]
+        nodes.sort(key=lambda r: -r["execution_time"])
+        return [
+            [r["unique_id"].split(".")[-1], round(r["execution_time"], 2)] for r in nodes[:count]
+        ]
+
+    return {
+        "seconds_by_kind": kinds,
+        "nodes": len(results),
+        "slowest_models": slowest("model", 12),
+        "slowest_tests": slowest("test", 6),
     }
 
 

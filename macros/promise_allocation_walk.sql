@@ -2,7 +2,7 @@
     promise of a cluster (in allocation order), giving it what it can take
     of the cluster's receipts in date order (then receipt_id) and carrying
     what is left of each receipt. Reads the model's CTEs promises, receipts
-    and conversions; returns CTEs ending in `allocation_steps`, one row per
+    and conversions (Spark: the table int_promise_walk_terms); returns CTEs ending in `allocation_steps`, one row per
     step and receipt (step 0: the receipts as received) with the promise
     and the amounts allocated to it. -#}
 {% macro promise_allocation_walk() %}
@@ -145,50 +145,6 @@ allocation_steps (
     a receipt gives min(what it can give, what the promise still lacks
     after the earlier receipts)). -#}
 {% macro spark__promise_allocation_walk() %}
-cluster_receipts as (
-
-    select
-        cluster_id,
-        customer_id,
-        array_sort(collect_list(struct(receipt_date, receipt_id, amount_receipt)))
-            as receipt_list
-    from receipts
-    group by cluster_id, customer_id
-
-),
-
--- Per promise, for each receipt of its cluster (same order): units of the
--- promise currency one unit of the receipt buys, or NULL when the receipt
--- cannot pay the promise (outside its window, or no rate).
-promise_terms as (
-
-    select
-        promises.cluster_id,
-        promises.promise_sequence,
-        promises.promise_id,
-        promises.promised_amount,
-        transform(
-            array_sort(collect_list(struct(
-                receipts.receipt_date,
-                receipts.receipt_id,
-                case
-                    when receipts.receipt_date >= promises.created_date
-                        and receipts.receipt_date <= promises.window_end_date
-                        then conversions.units_per_receipt_unit
-                end as units
-            ))),
-            receipt -> receipt.units
-        ) as units_per_receipt
-    from promises
-    inner join receipts on promises.cluster_id = receipts.cluster_id
-    left join conversions
-        on
-            receipts.receipt_id = conversions.receipt_id
-            and promises.promise_currency_code = conversions.promise_currency_code
-    group by 1, 2, 3, 4
-
-),
-
 allocation_walk (
     cluster_id,
     step,
@@ -206,7 +162,8 @@ allocation_walk (
         cast(null as string) as promise_id,
         cast(array() as array<double>) as allocated_promise_amounts,
         cast(array() as array<double>) as allocated_receipt_amounts
-    from cluster_receipts
+    from {{ ref('int_promise_walk_terms') }}
+    where promise_sequence = 1
 
     union all
 
@@ -253,7 +210,7 @@ allocation_walk (
                     fold -> fold.taken
                 ) as allocated_promise
             from allocation_walk as previous
-            inner join promise_terms as terms
+            inner join {{ ref('int_promise_walk_terms') }} as terms
                 on
                     previous.cluster_id = terms.cluster_id
                     and terms.promise_sequence = previous.step + 1
@@ -266,16 +223,17 @@ allocation_steps as (
 
     select
         walk.promise_id,
-        element_at(cluster_receipts.receipt_list, taken.position + 1).receipt_id as receipt_id,
-        cluster_receipts.customer_id,
-        element_at(cluster_receipts.receipt_list, taken.position + 1).receipt_date
-            as receipt_date,
+        element_at(terms.receipt_list, taken.position + 1).receipt_id as receipt_id,
+        terms.customer_id,
+        element_at(terms.receipt_list, taken.position + 1).receipt_date as receipt_date,
         walk.step,
         taken.allocated_promise_amount,
         element_at(walk.allocated_receipt_amounts, taken.position + 1)
             as allocated_receipt_amount
     from allocation_walk as walk
-    inner join cluster_receipts on walk.cluster_id = cluster_receipts.cluster_id
+    -- The step's promise carries its cluster's receipts (step 0 has no
+    -- promise and allocates nothing).
+    inner join {{ ref('int_promise_walk_terms') }} as terms on walk.promise_id = terms.promise_id
     lateral view posexplode(walk.allocated_promise_amounts) taken
         as position, allocated_promise_amount
 

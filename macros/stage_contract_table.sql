@@ -83,6 +83,21 @@ typed as (
 
 ),
 
+shared_keys as (
+
+    {#- Keys that more than one raw row holds: only their rows can be exact
+        duplicates, older versions or conflicts, so the windows below run on
+        them alone (a window carries every column; most keys have one row).
+        Two keys spelling the same record_key (a '|' inside a key part) only
+        send a few more rows through the windows, which partition by the
+        real columns. -#}
+    select {{ rpm.raw_record_key(table_name) }} as record_key
+    from source
+    group by {{ rpm.raw_record_key(table_name) }}
+    having count(*) > 1
+
+),
+
 checked as (
 
     select
@@ -90,6 +105,15 @@ checked as (
         {{ rpm.first_failure(checks, 'reason') }} as quarantine_reason,
         {{ rpm.first_failure(checks, 'column') }} as quarantine_column,
         {{ rpm.first_failure(checks, 'value') }} as quarantine_value,
+        record_key in (select record_key from shared_keys) as is_shared_key
+    from typed
+
+),
+
+contested as (
+
+    select
+        *,
         {#- Exact duplicates: equal in every cleaned cell (NULLs equal). -#}
         row_number() over (
             partition by
@@ -98,21 +122,22 @@ checked as (
             {%- endfor %}
             order by _raw_row_id
         ) > 1 as is_exact_duplicate
-    from typed
+    from checked
+    where is_shared_key
 
 ),
 
-candidates as (
+contested_candidates as (
 
     {#- Rows that passed their own checks compete for their key. -#}
     select
         *,
         not is_exact_duplicate and quarantine_reason is null as is_candidate
-    from checked
+    from contested
 
 ),
 
-versions as (
+contested_versions as (
 
     select
         *,
@@ -129,7 +154,24 @@ versions as (
             partition by {{ key_text }}
         ) > 1 as is_conflicting
         {%- endif %}
-    from candidates
+    from contested_candidates
+
+),
+
+versions as (
+
+    {#- A key with one raw row (the second part): no duplicate, no other
+        version, no conflict. -#}
+    select * from contested_versions
+    union all
+    select
+        *,
+        false as is_exact_duplicate,
+        quarantine_reason is null as is_candidate,
+        false as is_older_version,
+        false as is_conflicting
+    from checked
+    where not is_shared_key
 
 ),
 

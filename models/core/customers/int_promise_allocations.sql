@@ -16,7 +16,8 @@
 -- windows of one cluster at most), which keeps the steps few, and a receipt
 -- leaves the walk once spent or past the last window that holds it. The
 -- walk's inputs are tables of their own (int_promise_walk_promises,
--- _receipts, _conversions), computed once rather than at every step.
+-- _receipts, _conversions; on Spark also _terms), computed once rather than
+-- at every step.
 
 with recursive
 

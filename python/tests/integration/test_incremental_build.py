@@ -45,6 +45,20 @@ def test_only_the_new_rows_are_restated(next_day_builds):
     assert 0 < restated < documents / 10
 
 
+def test_every_current_event_is_seen_once_after_an_incremental_build(next_day_builds):
+    # The incremental run fingerprints the events of restated keys only; the
+    # audit table must still hold the day before's events plus every event a
+    # full build of the next day sees, and nothing else.
+    incremental, full, before = next_day_builds
+    query = "select event_fingerprint from audit.audit_ledger_event_first_seen"
+    seen_before = set(before.query(query).event_fingerprint)
+    seen_by_full = set(full.query(query).event_fingerprint)
+    seen_now = list(incremental.query(query).event_fingerprint)
+    assert len(seen_now) == len(set(seen_now))
+    assert set(seen_now) == seen_before | seen_by_full
+    assert seen_by_full - seen_before  # the next day brings new events
+
+
 def test_back_dated_credit_memo_restates_its_month_end(next_day_builds):
     incremental, _, before = next_day_builds
     memo = incremental.query(
