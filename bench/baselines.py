@@ -81,6 +81,8 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from rpm.contract import find_table_file  # where a table's file is, not how it reads
+
 REPORTING = "USD"
 FX_MAX_STALENESS_DAYS = 7
 BUCKET_EDGES = (0, 30, 60, 90, 120)  # upper edges (days past due, inclusive)
@@ -184,14 +186,6 @@ NUMBER_PATTERNS = {
 # ---- the extract's files -------------------------------------------------------
 
 
-def _table_file(extract: Path, table: str) -> Path | None:
-    for suffix in ("csv", "parquet"):
-        path = extract / f"{table}.{suffix}"
-        if path.exists():
-            return path
-    return None
-
-
 def _file_columns(path: Path) -> dict[str, str]:
     """Column name -> 'text' (CSV, string Parquet columns), 'date' (a Parquet
     date or timestamp) or 'number'."""
@@ -218,7 +212,7 @@ def _file_columns(path: Path) -> dict[str, str]:
 def _read(extract: Path, table: str) -> pd.DataFrame:
     """The contract columns of a table (absent ones NULL); empty when absent."""
     wanted = [c.name for c in CONTRACT[table]]
-    path = _table_file(extract, table)
+    path = find_table_file(extract, table)
     if path is None:
         return pd.DataFrame({name: pd.Series(dtype=object) for name in wanted})
     present = [name for name in wanted if name in _file_columns(path)]
@@ -581,7 +575,7 @@ def _sql_table(extract: Path, table: str, params: dict) -> str:
     """A subquery of the table's contract columns, cleaned and parsed, with
     is_valid; the file's path is a statement parameter named after the
     table."""
-    path = _table_file(extract, table)
+    path = find_table_file(extract, table)
     stored = _file_columns(path) if path is not None else {}
     parts = [_sql_column(column, stored.get(column.name)) for column in CONTRACT[table]]
     cleaned, parsed, checks = (list(p) for p in zip(*parts, strict=True))

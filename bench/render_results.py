@@ -107,11 +107,16 @@ def main() -> None:
                     for name, seconds in r["full_build_time_goes_to"]["slowest_models"][:3]
                 )
                 day = r["incremental_day"]
+                next_day = (
+                    f"{day['seconds']} s | {day['share_of_full_build']}"
+                    if "seconds" in day
+                    else "failed | -"
+                )
                 print(
                     f"| {r['invoices'] / 1e6:.2f} M | {kinds.get('model', 0)} s | "
                     f"{kinds.get('test', 0)} s | {kinds.get('unit_test', 0)} s | "
                     f"{kinds.get('operation', 0)} s | {r['full_build_time_goes_to']['nodes']} | "
-                    f"{slowest} | {day['seconds']} s | {day['share_of_full_build']} |"
+                    f"{slowest} | {next_day} |"
                 )
     postgres = sorted(
         (json.loads(p.read_text()) for p in RESULTS.glob("postgres_*.json")),

@@ -5,12 +5,7 @@
 -- reversed: int_unapplied_balance_events). An event whose date or amount
 -- changes in a later extract is a new fingerprint, seen then. The
 -- restatement report names as causes the events first seen after a value
--- was first reported. Never rebuilt by --full-refresh. An incremental run
--- reads the events of restated documents and receipts only: every other
--- event is unchanged since the previous build, which saw it (a run that
--- did not finish makes the next one restate everything).
--- depends_on: {{ ref('int_restatement_keys') }}
--- depends_on: {{ ref('int_restatement_scope') }}
+-- was first reported. Never rebuilt by --full-refresh.
 {{ config(
     materialized='incremental',
     unique_key='event_fingerprint',
@@ -37,7 +32,6 @@ ar_events as (
     from {{ ref('int_ar_balance_events') }} as events
     inner join {{ ref('int_ar_documents_validated') }} as documents
         on events.document_id = documents.document_id
-    {{ rpm.restated_only([['document', 'events.document_id']]) }}
 
 ),
 
@@ -59,9 +53,6 @@ unapplied_events as (
         amount_transaction_change,
         amount_reporting_change
     from {{ ref('int_unapplied_balance_events') }}
-    {{ rpm.restated_only(
-        [['receipt', 'source_id'], ['document', 'source_id']]
-    ) }}
 
 ),
 

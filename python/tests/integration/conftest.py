@@ -55,17 +55,24 @@ class Build:
             return result.columns, result.fetchall()
 
 
+def build_environment(root: Path, extract: Path, **variables: str) -> dict:
+    """The environment of a load and build of `extract`: this process's,
+    the project's profile, no usage statistics, and `variables` (the target,
+    its connection or paths)."""
+    return {
+        **os.environ,
+        "AR_EXTRACT_DIR": str(extract),
+        "DBT_PROFILES_DIR": str(root),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+        **variables,
+    }
+
+
 def dbt_build(root: Path, extract: Path, workdir: Path, *args: str) -> Build:
     """`rpm-load` and `dbt build` of `extract` into workdir/rpm.duckdb; args
     go to dbt."""
     workdir.mkdir(parents=True, exist_ok=True)
-    env = {
-        **os.environ,
-        "AR_EXTRACT_DIR": str(extract),
-        "AR_DUCKDB_PATH": str(workdir / "rpm.duckdb"),
-        "DBT_PROFILES_DIR": str(root),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
-    }
+    env = build_environment(root, extract, AR_DUCKDB_PATH=str(workdir / "rpm.duckdb"))
     returncode, output = run_dbt_build(root, workdir, env, *args)
     return Build(returncode, output, workdir / "rpm.duckdb")
 
@@ -419,14 +426,7 @@ def fresh_postgres_database(connection: dict, database: str) -> dict:
 
 def _load_and_build(root: Path, extract: Path, workdir: Path, connection: dict) -> PostgresBuild:
     workdir.mkdir(parents=True, exist_ok=True)
-    env = {
-        **os.environ,
-        **connection,
-        "RPM_TARGET": "postgres",
-        "AR_EXTRACT_DIR": str(extract),
-        "DBT_PROFILES_DIR": str(root),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
-    }
+    env = build_environment(root, extract, **connection, RPM_TARGET="postgres")
     returncode, output = run_dbt_build(root, workdir, env)
     return PostgresBuild(returncode, output, connection)
 
@@ -496,14 +496,7 @@ def spark_build(root: Path, extract: Path, workdir: Path) -> SparkBuild:
     the dbt process), its warehouse and metastore under workdir."""
     subprocess.run([str(root / "scripts" / "install_java.sh")], check=True, timeout=600)
     workdir.mkdir(parents=True, exist_ok=True)
-    env = {
-        **os.environ,
-        "RPM_TARGET": "spark",
-        "RPM_SPARK_DIR": str(workdir / "spark"),
-        "AR_EXTRACT_DIR": str(extract),
-        "DBT_PROFILES_DIR": str(root),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
-    }
+    env = build_environment(root, extract, RPM_TARGET="spark", RPM_SPARK_DIR=str(workdir / "spark"))
     returncode, output = run_dbt_build(root, workdir, env)
     return SparkBuild(returncode, output, workdir / "spark" / "warehouse")
 
@@ -551,14 +544,7 @@ def spark_cluster_build(root: Path, extract: Path, workdir: Path, cluster: dict)
     the cluster's warehouse is then copied to workdir (the next build on the
     cluster replaces its tables)."""
     workdir.mkdir(parents=True, exist_ok=True)
-    env = {
-        **os.environ,
-        **cluster,
-        "RPM_TARGET": "spark_cluster",
-        "AR_EXTRACT_DIR": str(extract),
-        "DBT_PROFILES_DIR": str(root),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
-    }
+    env = build_environment(root, extract, **cluster, RPM_TARGET="spark_cluster")
     returncode, output = run_dbt_build(root, workdir, env)
     warehouse = Path(cluster["RPM_SPARK_CLUSTER_DIR"]) / "warehouse"
     shutil.copytree(warehouse, workdir / "warehouse")

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import DBT, LOAD, dbt_build
+from conftest import DBT, LOAD, build_environment, dbt_build
 
 from rpm.compare_builds import RUN_STATE, table_differences
 
@@ -57,13 +57,7 @@ KILL_POINTS = [
 
 
 def environment(root: Path, extract: Path, database: Path) -> dict:
-    return {
-        **os.environ,
-        "AR_EXTRACT_DIR": str(extract),
-        "AR_DUCKDB_PATH": str(database),
-        "DBT_PROFILES_DIR": str(root),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
-    }
+    return build_environment(root, extract, AR_DUCKDB_PATH=str(database))
 
 
 def build_killed_at(root: Path, extract: Path, workdir: Path, pattern: str, delay: float) -> str:

@@ -16,7 +16,14 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
-from conftest import DBT, PROJECT_SCHEMAS, PostgresBuild, postgres_build, run_dbt_build
+from conftest import (
+    DBT,
+    PROJECT_SCHEMAS,
+    PostgresBuild,
+    build_environment,
+    postgres_build,
+    run_dbt_build,
+)
 
 from rpm.dashboard import Marts
 
@@ -49,15 +56,9 @@ def _rows(build: PostgresBuild, sql: str, parameters: tuple | None = None) -> li
 
 
 def _dev_env(root: Path, connection: dict, extract: Path) -> dict:
-    return {
-        **os.environ,
-        **connection,
-        "RPM_TARGET": "postgres_dev",
-        "RPM_DEV_SCHEMA": DEV_SCHEMA,
-        "AR_EXTRACT_DIR": str(extract),
-        "DBT_PROFILES_DIR": str(root),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
-    }
+    return build_environment(
+        root, extract, **connection, RPM_TARGET="postgres_dev", RPM_DEV_SCHEMA=DEV_SCHEMA
+    )
 
 
 LOAD = [str(Path(sys.executable).parent / "rpm-load")]
