@@ -292,20 +292,9 @@ def incremental_run(
         "peak_rss_gb": round(peak, 2),
         "raw_rows_changed": changed,
         "restated_keys": restated,
-        "models_seconds": round(
-            sum(r["execution_time"] for r in results if r["unique_id"].startswith("model.")), 1
-        ),
-        "tests_seconds": round(
-            sum(r["execution_time"] for r in results if r["unique_id"].startswith("test.")), 1
-        ),
-        "slowest_models": sorted(
-            (
-                (r["unique_id"].split(".")[-1], round(r["execution_time"], 2))
-                for r in results
-                if r["unique_id"].startswith("model.")
-            ),
-            key=lambda item: -item[1],
-        )[:12],
+        "models_seconds": kind_seconds(results, "model"),
+        "tests_seconds": kind_seconds(results, "test"),
+        "slowest_models": slowest_nodes(results, "model", 12),
     }
 
 
@@ -381,18 +370,30 @@ def test_and_model_seconds(target: Path) -> dict:
     """Summed data-test time and the 15 slowest models of a build."""
     results = json.loads((target / "run_results.json").read_text())["results"]
     return {
-        "data_tests_seconds": round(
-            sum(r["execution_time"] for r in results if r["unique_id"].startswith("test.")), 1
-        ),
-        "models": sorted(
-            (
-                {"model": r["unique_id"].split(".")[-1], "seconds": round(r["execution_time"], 2)}
-                for r in results
-                if r["unique_id"].startswith("model.")
-            ),
-            key=lambda m: -m["seconds"],
-        )[:15],
+        "data_tests_seconds": kind_seconds(results, "test"),
+        "models": [
+            {"model": name, "seconds": seconds}
+            for name, seconds in slowest_nodes(results, "model", 15)
+        ],
     }
+
+
+def kind_seconds(results: list[dict], kind: str) -> float:
+    """dbt's execution time of a build's nodes of one kind (run_results.json:
+    model, test, unit_test, ...), summed."""
+    return round(
+        sum(r["execution_time"] for r in results if r["unique_id"].startswith(kind + ".")), 1
+    )
+
+
+def slowest_nodes(results: list[dict], kind: str, count: int) -> list[list]:
+    """The `count` slowest nodes of one kind, as [name, seconds] (the name
+    without a generic test's hash: unique_id is kind.project.name[.hash])."""
+    nodes = sorted(
+        (r for r in results if r["unique_id"].startswith(kind + ".")),
+        key=lambda r: -r["execution_time"],
+    )
+    return [[r["unique_id"].split(".")[2], round(r["execution_time"], 2)] for r in nodes[:count]]
 
 
 class SparkJvmPeak:
@@ -542,23 +543,12 @@ def time_goes_to(results: list[dict]) -> dict:
     """dbt's execution time of a build's nodes (run_results.json), summed by
     kind, with the slowest models and data tests. Two threads share two
     cores, so the sums are about twice the wall time they take."""
-    kinds = {}
-    for r in results:
-        kind = r["unique_id"].split(".")[0]
-        kinds[kind] = round(kinds.get(kind, 0.0) + r["execution_time"], 1)
-
-    def slowest(kind: str, count: int) -> list:
-        nodes = [r for r in results if r["unique_id"].startswith(kind + ".")]
-        nodes.sort(key=lambda r: -r["execution_time"])
-        return [
-            [r["unique_id"].split(".")[-1], round(r["execution_time"], 2)] for r in nodes[:count]
-        ]
-
+    kinds = sorted({r["unique_id"].split(".")[0] for r in results})
     return {
-        "seconds_by_kind": kinds,
+        "seconds_by_kind": {kind: kind_seconds(results, kind) for kind in kinds},
         "nodes": len(results),
-        "slowest_models": slowest("model", 12),
-        "slowest_tests": slowest("test", 6),
+        "slowest_models": slowest_nodes(results, "model", 12),
+        "slowest_tests": slowest_nodes(results, "test", 6),
     }
 
 

@@ -2,9 +2,9 @@
     promise of a cluster (in allocation order), giving it what it can take
     of the cluster's receipts in date order (then receipt_id) and carrying
     what is left of each receipt. Reads the model's CTEs promises, receipts
-    and conversions (Spark: the table int_promise_walk_terms); returns CTEs ending in `allocation_steps`, one row per
-    step and receipt (step 0: the receipts as received) with the promise
-    and the amounts allocated to it. -#}
+    and conversions (Spark: the table int_promise_walk_terms); returns CTEs
+    ending in `allocation_steps`, one row per step and receipt (step 0: the
+    receipts as received) with the promise and the amounts allocated to it. -#}
 {% macro promise_allocation_walk() %}
     {{ return(adapter.dispatch('promise_allocation_walk', 'rpm')()) }}
 {% endmacro %}
