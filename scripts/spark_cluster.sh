@@ -101,6 +101,9 @@ start() {
             --host 127.0.0.1 --cores "$WORKER_CORES" --memory "$WORKER_MEMORY" \
             --work-dir "$CLUSTER_DIR/worker_$worker" --webui-port 0 "$MASTER_URL"
     done
+    # The one Hive class pyspark lacks and a closing session needs (see the
+    # script's docstring).
+    "$PYTHON" "$ROOT/scripts/write_llap_signable_class.py" "$CLUSTER_DIR/classes"
     # The Thrift server, a Spark application on the cluster: one executor
     # per worker. The settings a session cannot change are here; the rest
     # travel with the profile (server_side_parameters).
@@ -109,6 +112,7 @@ start() {
         --name rpm-thrift-server \
         --master "$MASTER_URL" \
         --driver-memory 2g \
+        --driver-class-path "$CLUSTER_DIR/classes" \
         --executor-memory "$WORKER_MEMORY" \
         --executor-cores "$WORKER_CORES" \
         --conf spark.ui.enabled=false \

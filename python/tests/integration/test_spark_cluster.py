@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -69,6 +70,63 @@ def test_generated_ledger_marts_equal_duckdb_on_the_cluster(clean, clean_on_clus
     assert len(tables) >= 29
     for table in tables:
         assert_same_rows(duckdb_build, clean_on_cluster, table, "Spark cluster")
+
+
+def test_no_session_failed_to_close_on_the_thrift_server(
+    spark_cluster, worked_on_cluster, clean_on_cluster
+):
+    """Every session of both builds (rpm-load's and dbt's) closed cleanly:
+    a close that reaches Hive's function registry without its LLAP class
+    fails the client's command (and can hang the server's next sessions)."""
+    thrift_log = (Path(spark_cluster["RPM_SPARK_CLUSTER_DIR"]) / "thrift.log").read_text()
+    assert "Error closing session" not in thrift_log
+    assert "NoClassDefFoundError" not in thrift_log
+
+
+HIVE_REGISTRY_PROBE = """
+import glob, os, sys, pyspark
+from pyspark.java_gateway import launch_gateway
+gateway = launch_gateway()
+jvm = gateway.jvm
+jars = glob.glob(os.path.join(os.path.dirname(pyspark.__file__), "jars", "*.jar"))
+for extra in ([], [sys.argv[1] + "/"]):
+    urls = gateway.new_array(jvm.java.net.URL, len(jars) + len(extra))
+    for i, path in enumerate(jars + extra):
+        urls[i] = jvm.java.io.File(path).toURI().toURL()
+    loader = jvm.java.net.URLClassLoader(urls, jvm.java.lang.ClassLoader.getPlatformClassLoader())
+    try:
+        jvm.java.lang.Class.forName("org.apache.hadoop.hive.ql.exec.FunctionRegistry", True, loader)
+        print("initialised")
+    except Exception as error:
+        print("failed:", " ".join(str(error).split())[:400])
+gateway.shutdown()
+"""
+
+
+def test_hive_function_registry_initialises_with_the_written_class(root, tmp_path):
+    """The mechanism behind the clean closes, in one JVM: pyspark's jars
+    alone cannot initialise Hive's FunctionRegistry (the class the Thrift
+    server loads when a session closes on a thread without a Hive client);
+    with the class scripts/write_llap_signable_class.py writes, they can."""
+    subprocess.run(
+        [sys.executable, str(root / "scripts" / "write_llap_signable_class.py"),
+         str(tmp_path / "classes")],
+        check=True,
+    )  # fmt: skip
+    probe = subprocess.run(
+        [sys.executable, "-c", HIVE_REGISTRY_PROBE, str(tmp_path / "classes")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    outcomes = [
+        line for line in probe.stdout.splitlines() if line.startswith(("initialised", "failed"))
+    ]
+    assert len(outcomes) == 2, probe.stdout + probe.stderr[-2000:]
+    without_class, with_class = outcomes
+    assert without_class.startswith("failed:")
+    assert "org/apache/hadoop/hive/llap/security/LlapSigner$Signable" in without_class
+    assert with_class == "initialised"
 
 
 def test_a_cluster_that_would_round_money_is_refused(root, spark_cluster, tmp_path):
