@@ -50,6 +50,8 @@ from reference_ledger import read
 REPORTING = "USD"
 STALENESS_DAYS = 7
 PAST_DUE_KPI_DAYS = 60
+TERMS_GRACE_DAYS = 0
+CLOSE_LAG_DAYS = 5
 # Aging buckets (standard scheme): upper edges of days past due, inclusive.
 BUCKET_EDGES = (0, 30, 60, 90, 120)
 SEGMENT_TYPES = (
@@ -90,13 +92,25 @@ MONEY = [
     "write_offs",
     "recoveries",
     "net_write_offs",
+    "settled_cash",
+    "settled_credit_memos",
+    "settled_discounts",
+    "settled_other",
+    "paid_applied_amount",
+    "cohort_amount",
+    "cohort_at_risk_amount",
 ]
-COUNTS = ["days_in_period", "active_account_count"]
+COUNTS = ["days_in_period", "active_account_count", "paid_document_count"]
 RATIOS = [
     "dso_days",
     "best_possible_dso_days",
     "add_days",
     "cei_pct",
+    "cash_only_cei_pct",
+    "days_beyond_terms_days",
+    "within_terms_share_pct",
+    "days_to_pay_days",
+    "cohort_at_risk_rate_pct",
     "ar_turnover",
     "ar_turnover_annualised",
     "pct_past_60",
@@ -303,6 +317,13 @@ def _trailing_12m_start(day: int) -> int:
     return _months_back(day + 1, 12)
 
 
+def _m3_end(month_start: int) -> int:
+    """The last day of month m+3 for month m starting on month_start."""
+    d = _date(month_start)
+    months = d.year * 12 + d.month - 1 + 4
+    return (dt.date(months // 12, months % 12 + 1, 1) - EPOCH).days - 1
+
+
 def _periods(first_day: int, extract_day: int) -> pd.DataFrame:
     """Months, quarters and years from the first document's month to the
     extract date's; a period cut by the extract date ends there."""
@@ -350,6 +371,7 @@ class ReferenceKpis:
         self.size_bands = size_bands if size_bands is not None else size_bands_from_seed()
         self._load(inputs)
         self._balances()
+        self._payments()
         self.risk_tiers = {}
         if risk_tiers is not None:
             for row in risk_tiers.itertuples():
@@ -511,10 +533,9 @@ class ReferenceKpis:
                 == receivable["currency_code"].to_numpy()[apps["item"].to_numpy()]
             )
         ].reset_index(drop=True)
-        apps["units"] = [
-            _units(a) + _units(d)
-            for a, d in zip(apps.applied_amount, apps.discount_amount, strict=True)
-        ]
+        apps["applied_units"] = [_units(a) for a in apps.applied_amount]
+        apps["discount_units"] = [_units(d) for d in apps.discount_amount]
+        apps["units"] = apps["applied_units"] + apps["discount_units"]
         doc_day = receivable["day"].to_numpy()
         apps["effective"] = np.maximum(apps["day"].to_numpy(), doc_day[apps["item"].to_numpy()])
         reversal = apps["reversal"].fillna(-(10**9)).to_numpy()
@@ -607,6 +628,63 @@ class ReferenceKpis:
 
         self.open_cells = cells(balance)
         self.recovered_cells = cells(recovered)
+
+    def _m3_closed(self, period) -> bool:
+        """Month m+3 of a month period is closed (close_lag_days past its end)."""
+        return self.extract_day >= _m3_end(period.start) + CLOSE_LAG_DAYS
+
+    # -- documents paid, for days beyond terms --
+
+    def _payments(self) -> None:
+        """The receipt applications of every "paid" INV/DM (D77): on the
+        timeline without the applications whose receipts were reversed by
+        the extract date, its balance first reached <= 0 on the paid day, and
+        it has no write-off. Each standing receipt application weighs its
+        applied amount converted, at its own date."""
+        items, apps, adj = self.items, self.apps, self.adjustments
+        standing = apps[apps["is_counted"] & apps["reversed_from"].isna()]
+        written_off = set(adj.loc[adj["adjustment_type"] == "write_off", "item"])
+        changes: dict[int, dict[int, int]] = {}
+        for item, day, units in zip(items.index, items["day"], items["units"], strict=True):
+            changes[item] = {int(day): int(units)}
+        for frame in (standing, adj):
+            for item, day, units in zip(
+                frame["item"], frame["effective"], frame["units"], strict=True
+            ):
+                timeline = changes[int(item)]
+                timeline[int(day)] = timeline.get(int(day), 0) - int(units)
+        paid_day = {}
+        for item, timeline in changes.items():
+            if item in written_off:
+                continue
+            balance = 0
+            for day in sorted(timeline):
+                balance += timeline[day]
+                if balance <= 0:
+                    paid_day[item] = day
+                    break
+        cash = standing[
+            (standing["source_type"] == "receipt") & standing["item"].isin(paid_day.keys())
+        ]
+        rate = items["rate"].to_numpy()
+        due = items["due"].to_numpy()
+        issued = items["day"].to_numpy()
+        item = cash["item"].to_numpy()
+        day = cash["day"].to_numpy().astype(int)
+        first = ~pd.Series(item).duplicated().to_numpy()
+        self.payments = pd.DataFrame(
+            {
+                "item": item,
+                "paid_day": [paid_day[i] for i in item],
+                "paid_document_count": first.astype(int),
+                "weight": [
+                    to_micro(int(u), rate[i])
+                    for u, i in zip(cash["applied_units"], item, strict=True)
+                ],
+                "beyond": day - due[item],
+                "to_pay": day - issued[item],
+            }
+        )
 
     # -- per period: one row per document (or response) and fact --
 
@@ -708,9 +786,124 @@ class ReferenceKpis:
             )
         )
 
+        # Settlement mix (v2): what each kind of event took off INV/DM balances
+        # in the period, each converted on its own; a reversal gives back its
+        # application's cash and discount on the reversal date.
+        apps = self.apps
+        counted = apps[apps["is_counted"]]
+        taken = counted[(counted["effective"] >= start) & (counted["effective"] <= end)]
+        given_back = counted[
+            counted["reversed_from"].notna()
+            & (counted["reversed_from"] >= start)
+            & (counted["reversed_from"] <= end)
+        ]
+
+        def micro_of(units, item):
+            return np.array(
+                [to_micro(int(u), rate[i]) for u, i in zip(units, item, strict=True)],
+                dtype=np.int64,
+            )
+
+        is_cash = (taken["source_type"] == "receipt").to_numpy()
+        frames.append(
+            pd.DataFrame(
+                {
+                    "item": taken["item"].to_numpy(),
+                    "settled_cash": np.where(
+                        is_cash, micro_of(taken["applied_units"], taken["item"]), 0
+                    ),
+                    "settled_credit_memos": np.where(
+                        is_cash, 0, micro_of(taken["applied_units"], taken["item"])
+                    ),
+                    "settled_discounts": micro_of(taken["discount_units"], taken["item"]),
+                }
+            )
+        )
+        frames.append(
+            pd.DataFrame(
+                {
+                    "item": given_back["item"].to_numpy(),
+                    "settled_cash": -micro_of(given_back["applied_units"], given_back["item"]),
+                    "settled_discounts": -micro_of(
+                        given_back["discount_units"], given_back["item"]
+                    ),
+                }
+            )
+        )
+        other = adj[
+            adj["adjustment_type"].isin(["small_balance", "other"])
+            & (adj["effective"] >= start)
+            & (adj["effective"] <= end)
+        ]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "item": other["item"].to_numpy(),
+                    "settled_other": micro_of(other["units"], other["item"]),
+                }
+            )
+        )
+
+        paid = self.payments[
+            (self.payments["paid_day"] >= start) & (self.payments["paid_day"] <= end)
+        ]
+        weight = paid["weight"].to_numpy(dtype=np.int64)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "item": paid["item"].to_numpy(),
+                    "paid_document_count": paid["paid_document_count"].to_numpy(),
+                    "paid_applied_amount": weight,
+                    "paid_x_beyond": weight * paid["beyond"].to_numpy(dtype=np.int64),
+                    "paid_within": np.where(
+                        paid["beyond"].to_numpy() <= TERMS_GRACE_DAYS, weight, 0
+                    ),
+                    "paid_x_to_pay": weight * paid["to_pay"].to_numpy(dtype=np.int64),
+                }
+            )
+        )
+
+        # Billing cohort (v2), on month rows: the INV/DM issued in the month;
+        # once month m+3 is closed, their positive balances at its end plus
+        # their write-offs through it minus what was recovered by then.
+        is_month = period.period_grain == "month"
+        cohort = items[(items["day"] >= start) & (items["day"] <= end) & is_month]
+        at_risk = np.zeros(len(cohort), dtype=np.int64)
+        if is_month and self._m3_closed(period):
+            m3_end = _m3_end(start)
+            m3_col = int(np.searchsorted(self.as_of, m3_end))
+            assert self.as_of[m3_col] == m3_end
+            position = cohort.index.get_indexer
+            cells = self.open_cells
+            held = cells[(cells["column"] == m3_col) & cells["item"].isin(cohort.index)]
+            np.add.at(
+                at_risk,
+                position(held["item"]),
+                np.maximum(held["micro"].to_numpy(dtype=np.int64), 0),
+            )
+            cells = self.recovered_cells
+            held = cells[(cells["column"] == m3_col) & cells["item"].isin(cohort.index)]
+            np.add.at(at_risk, position(held["item"]), -held["micro"].to_numpy(dtype=np.int64))
+            written = adj[
+                (adj["adjustment_type"] == "write_off")
+                & (adj["effective"] <= m3_end)
+                & adj["item"].isin(cohort.index)
+            ]
+            np.add.at(
+                at_risk, position(written["item"]), micro_of(written["units"], written["item"])
+            )
+        frames.append(
+            pd.DataFrame(
+                {
+                    "item": cohort.index.to_numpy(),
+                    "cohort_amount": cohort["amount_micro"].to_numpy(dtype=np.int64),
+                    "cohort_at_risk_amount": at_risk,
+                }
+            )
+        )
+
         # Cash application lag: receipt applications by their own date, but
         # not one dated on or after its receipt's reversal (it never counted).
-        apps = self.apps
         happened = apps["reversed_from"].isna() | (apps["day"] < apps["reversed_from"])
         paid = apps[
             (apps["source_type"] == "receipt")
@@ -905,6 +1098,22 @@ class ReferenceKpis:
             "add_days": ratio(ar_end - current, sales, days) if sales > 0 else np.nan,
             "cei_pct": ratio(ar_begin + sales - ar_end, cei_denominator, 100)
             if cei_denominator != 0
+            else np.nan,
+            "cash_only_cei_pct": ratio(f["settled_cash"], cei_denominator, 100)
+            if cei_denominator != 0
+            else np.nan,
+            "cohort_at_risk_rate_pct": ratio(f["cohort_at_risk_amount"], f["cohort_amount"], 100)
+            if period.period_grain == "month" and self._m3_closed(period) and f["cohort_amount"] > 0
+            else np.nan,
+            "paid_document_count": f["paid_document_count"],
+            "days_beyond_terms_days": ratio(f["paid_x_beyond"], f["paid_applied_amount"])
+            if f["paid_applied_amount"] > 0
+            else np.nan,
+            "within_terms_share_pct": ratio(f["paid_within"], f["paid_applied_amount"], 100)
+            if f["paid_applied_amount"] > 0
+            else np.nan,
+            "days_to_pay_days": ratio(f["paid_x_to_pay"], f["paid_applied_amount"])
+            if f["paid_applied_amount"] > 0
             else np.nan,
             "ar_turnover": ratio(net_sales, ar_begin + ar_end, 2)
             if ar_begin + ar_end > 0

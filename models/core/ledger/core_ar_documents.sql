@@ -99,16 +99,16 @@ receivable_components as (
 
     select
         document_id,
-        {%- for event_type, column in [
-            ('cash_applied', 'cash_applied'),
-            ('credit_memo_applied', 'credit_memo_applied'),
-            ('discount', 'discount'),
-            ('write_off', 'written_off'),
-            ('reversal', 'reversed'),
+        {%- for event_types, column in [
+            (['cash_applied'], 'cash_applied'),
+            (['credit_memo_applied'], 'credit_memo_applied'),
+            (['discount'], 'discount'),
+            (['write_off'], 'written_off'),
+            (['reversal', 'discount_reversal'], 'reversed'),
         ] %}
             sum(
                 case
-                    when event_type = '{{ event_type }}'
+                    when event_type in ('{{ event_types | join("', '") }}') -- noqa: LT05
                         then abs(amount_document_change)
                     else 0
                 end

@@ -4,9 +4,11 @@
 --   cash_applied        - applied from a receipt, on the application_date
 --   credit_memo_applied - applied from a credit memo
 --   discount            - early-payment discount granted with an application
---   reversal            + what an application (and its discount) took off,
---                         on its receipt's reversal_date: the application is
---                         undone from that day on
+--   reversal            + what an application took off, on its receipt's
+--                         reversal_date: the application is undone from that
+--                         day on
+--   discount_reversal   + the discount granted with that application, on the
+--                         same day (the settlement mix nets it from discounts)
 --   write_off, small_balance, other_adjustment  - adjustments
 --   recovery            + what cash or a credit took below zero while a
 --                         write-off remained to reverse (v2 Recoveries);
@@ -147,10 +149,20 @@ events as (
         application_id as source_id,
         'reversal' as event_type,
         reversal_date as event_date,
-        applied_amount_document
-        + discount_amount_document as amount_document_change
+        applied_amount_document as amount_document_change
     from counted_applications
     where reversal_date is not null
+
+    union all
+
+    select
+        document_id,
+        application_id as source_id,
+        'discount_reversal' as event_type,
+        reversal_date as event_date,
+        discount_amount_document as amount_document_change
+    from counted_applications
+    where reversal_date is not null and discount_amount_document <> 0
 
     union all
 

@@ -70,7 +70,17 @@ bounded as (
         -- calendar end (quarters and years close with their last month).
         extract_date.extract_date >= {{ dbt.dateadd(
             'day', var('close_lag_days'), 'grains.calendar_end_date') }}
-            as is_closed
+            as is_closed,
+        -- A month's billing cohort is judged at the end of month m+3 (the
+        -- day before m+4 starts), once that month is closed (v2).
+        case
+            when grains.period_grain = 'month'
+                then extract_date.extract_date >= {{ dbt.dateadd(
+                    'day',
+                    var('close_lag_days') - 1,
+                    dbt.dateadd('month', 4, 'grains.period_start_date')
+                ) }}
+        end as is_m3_closed
     from grains
     cross join extract_date
     where grains.period_start_date <= extract_date.extract_date
@@ -90,7 +100,8 @@ final as (
         {{ days_between('period_start_date', 'period_end_date') }} + 1
             as days_in_period,
         is_partial_period,
-        is_closed
+        is_closed,
+        is_m3_closed
     from bounded
 
 )

@@ -6,9 +6,10 @@
 -- are computed once. Amounts in reporting currency at historical rates.
 --   balances at the period end (and ar_begin at the day before its start)
 --     from the aging and unapplied snapshots;
---   flows dated in the period (sales, write-offs, invoices and their
---     disputes, survey responses) from the documents, balance events and
---     feedback, by calendar month, then summed into quarters and years.
+--   flows dated in the period (sales, the settlement mix, documents
+--     paid, invoices and their disputes, survey responses) from the
+--     documents, balance events, payments and feedback, by calendar month,
+--     then summed into quarters and years.
 {%- set bucket_orders = range(1, 7) %}
 {%- set bucket_columns = [] %}
 {%- set output_names = {
@@ -135,34 +136,72 @@ document_flows as (
 
 ),
 
-write_off_flows as (
+settlement_flows as (
 
-    -- Write-offs and recoveries (v2): net write-offs = write-offs minus
-    -- recoveries dated in the period.
+    -- The settlement mix (v2): how INV/DM balances fell in the month, each
+    -- event at its effective date (as AR), so the parts sum exactly to
+    -- ar_begin + credit_sales - ar_end. Cash and discounts are net of the
+    -- reversals of their receipts; net write-offs = write-offs minus
+    -- recoveries; other = small-balance and other adjustments.
     select
-        cast({{ dbt.date_trunc('month', 'event_date') }} as date)
+        cast({{ dbt.date_trunc('month', 'balance_events.event_date') }} as date)
             as month_start_date,
         balance_events.customer_id,
         balance_events.company_code,
         documents.currency_code,
-        -sum(
-            case
-                when balance_events.event_type = 'write_off'
-                    then balance_events.amount_reporting_change
-                else 0
-            end
-        ) as write_offs_reporting,
+        {%- for event_types, column in [
+            (['cash_applied', 'reversal'], 'settled_cash'),
+            (['credit_memo_applied'], 'settled_credit_memos'),
+            (['discount', 'discount_reversal'], 'settled_discounts'),
+            (['write_off'], 'write_offs'),
+            (['small_balance', 'other_adjustment'], 'settled_other'),
+        ] %}
+            -sum(
+                case
+                    when
+                        balance_events.event_type
+                        in ('{{ event_types | join("', '") }}') -- noqa: LT05
+                        then balance_events.amount_reporting_change
+                    else 0
+                end
+            ) as {{ column }},
+        {%- endfor %}
         sum(
             case
                 when balance_events.event_type = 'recovery'
                     then balance_events.amount_reporting_change
                 else 0
             end
-        ) as recoveries_reporting
+        ) as recoveries
     from {{ ref('int_ar_balance_events') }} as balance_events
     inner join {{ ref('core_ar_documents') }} as documents
         on balance_events.document_id = documents.document_id
-    where balance_events.event_type in ('write_off', 'recovery')
+    where balance_events.event_type <> 'issued'
+    group by 1, 2, 3, 4
+
+),
+
+payment_flows as (
+
+    -- Days beyond terms and days to pay (v2): documents paid in the month
+    -- (int_ar_document_payments), each standing receipt application weighed
+    -- by its reporting amount.
+    select
+        cast({{ dbt.date_trunc('month', 'paid_date') }} as date)
+            as month_start_date,
+        customer_id,
+        company_code,
+        currency_code,
+        count(distinct document_id) as paid_document_count,
+        sum(applied_amount_reporting) as paid_applied_amount,
+        sum(applied_amount_reporting * days_beyond_terms)
+            as paid_amount_x_days_beyond_terms,
+        sum(
+            case when is_within_terms then applied_amount_reporting else 0 end
+        ) as paid_amount_within_terms,
+        sum(applied_amount_reporting * days_to_pay)
+            as paid_amount_x_days_to_pay
+    from {{ ref('int_ar_document_payments') }}
     group by 1, 2, 3, 4
 
 ),
@@ -257,8 +296,17 @@ flow_rows as (
         currency_code,
         credit_sales_reporting as credit_sales,
         net_credit_sales_reporting as net_credit_sales,
+        0 as settled_cash,
+        0 as settled_credit_memos,
+        0 as settled_discounts,
+        0 as settled_other,
         0 as write_offs,
         0 as recoveries,
+        0 as paid_document_count,
+        0 as paid_applied_amount,
+        0 as paid_amount_x_days_beyond_terms,
+        0 as paid_amount_within_terms,
+        0 as paid_amount_x_days_to_pay,
         invoice_count,
         invoiced_amount_reporting as invoiced_amount,
         disputed_invoice_count,
@@ -276,15 +324,52 @@ flow_rows as (
         currency_code,
         0 as credit_sales,
         0 as net_credit_sales,
-        write_offs_reporting as write_offs,
-        recoveries_reporting as recoveries,
+        settled_cash,
+        settled_credit_memos,
+        settled_discounts,
+        settled_other,
+        write_offs,
+        recoveries,
+        0 as paid_document_count,
+        0 as paid_applied_amount,
+        0 as paid_amount_x_days_beyond_terms,
+        0 as paid_amount_within_terms,
+        0 as paid_amount_x_days_to_pay,
         0 as invoice_count,
         0 as invoiced_amount,
         0 as disputed_invoice_count,
         0 as disputed_amount,
         0 as csat_score_sum,
         0 as csat_response_count
-    from write_off_flows
+    from settlement_flows
+
+    union all
+
+    select
+        month_start_date,
+        customer_id,
+        company_code,
+        currency_code,
+        0 as credit_sales,
+        0 as net_credit_sales,
+        0 as settled_cash,
+        0 as settled_credit_memos,
+        0 as settled_discounts,
+        0 as settled_other,
+        0 as write_offs,
+        0 as recoveries,
+        paid_document_count,
+        paid_applied_amount,
+        paid_amount_x_days_beyond_terms,
+        paid_amount_within_terms,
+        paid_amount_x_days_to_pay,
+        0 as invoice_count,
+        0 as invoiced_amount,
+        0 as disputed_invoice_count,
+        0 as disputed_amount,
+        0 as csat_score_sum,
+        0 as csat_response_count
+    from payment_flows
 
     union all
 
@@ -295,8 +380,17 @@ flow_rows as (
         cast(null as {{ dbt.type_string() }}) as currency_code,
         0 as credit_sales,
         0 as net_credit_sales,
+        0 as settled_cash,
+        0 as settled_credit_memos,
+        0 as settled_discounts,
+        0 as settled_other,
         0 as write_offs,
         0 as recoveries,
+        0 as paid_document_count,
+        0 as paid_applied_amount,
+        0 as paid_amount_x_days_beyond_terms,
+        0 as paid_amount_within_terms,
+        0 as paid_amount_x_days_to_pay,
         0 as invoice_count,
         0 as invoiced_amount,
         0 as disputed_invoice_count,
@@ -340,8 +434,19 @@ combined as (
         unapplied_cash_end,
         0 as credit_sales,
         0 as net_credit_sales,
+        0 as settled_cash,
+        0 as settled_credit_memos,
+        0 as settled_discounts,
+        0 as settled_other,
         0 as write_offs,
         0 as recoveries,
+        0 as paid_document_count,
+        0 as paid_applied_amount,
+        0 as paid_amount_x_days_beyond_terms,
+        0 as paid_amount_within_terms,
+        0 as paid_amount_x_days_to_pay,
+        0 as cohort_amount,
+        0 as cohort_at_risk_amount,
         0 as invoice_count,
         0 as invoiced_amount,
         0 as disputed_invoice_count,
@@ -371,8 +476,19 @@ combined as (
         0 as unapplied_cash_end,
         credit_sales,
         net_credit_sales,
+        settled_cash,
+        settled_credit_memos,
+        settled_discounts,
+        settled_other,
         write_offs,
         recoveries,
+        paid_document_count,
+        paid_applied_amount,
+        paid_amount_x_days_beyond_terms,
+        paid_amount_within_terms,
+        paid_amount_x_days_to_pay,
+        0 as cohort_amount,
+        0 as cohort_at_risk_amount,
         invoice_count,
         invoiced_amount,
         disputed_invoice_count,
@@ -380,6 +496,50 @@ combined as (
         csat_score_sum,
         csat_response_count
     from period_flows
+
+    union all
+
+    -- Billing cohorts (v2) belong to their month's row only.
+    select
+        'month' as period_grain,
+        billing_month_start_date as period_start_date,
+        customer_id,
+        company_code,
+        currency_code,
+        0 as ar_begin,
+        0 as ar_end,
+        0 as current_ar_end,
+        0 as past_due_kpi_ar_end,
+        {%- for order in bucket_orders %}
+            0 as bucket_{{ order }}_ar_end,
+        {%- endfor %}
+        0 as credit_balances_end,
+        0 as open_item_count_end,
+        0 as unapplied_credits_end,
+        0 as unapplied_cash_end,
+        0 as credit_sales,
+        0 as net_credit_sales,
+        0 as settled_cash,
+        0 as settled_credit_memos,
+        0 as settled_discounts,
+        0 as settled_other,
+        0 as write_offs,
+        0 as recoveries,
+        0 as paid_document_count,
+        0 as paid_applied_amount,
+        0 as paid_amount_x_days_beyond_terms,
+        0 as paid_amount_within_terms,
+        0 as paid_amount_x_days_to_pay,
+        cohort_amount,
+        cohort_open_m3_amount + cohort_net_write_offs_m3_amount
+            as cohort_at_risk_amount,
+        0 as invoice_count,
+        0 as invoiced_amount,
+        0 as disputed_invoice_count,
+        0 as disputed_amount,
+        0 as csat_score_sum,
+        0 as csat_response_count
+    from {{ ref('int_kpi_billing_cohorts') }}
 
 ),
 
@@ -404,8 +564,19 @@ summed as (
         sum(unapplied_cash_end) as unapplied_cash_end,
         sum(credit_sales) as credit_sales,
         sum(net_credit_sales) as net_credit_sales,
+        sum(settled_cash) as settled_cash,
+        sum(settled_credit_memos) as settled_credit_memos,
+        sum(settled_discounts) as settled_discounts,
+        sum(settled_other) as settled_other,
         sum(write_offs) as write_offs,
         sum(recoveries) as recoveries,
+        sum(paid_document_count) as paid_document_count,
+        sum(paid_applied_amount) as paid_applied_amount,
+        sum(paid_amount_x_days_beyond_terms) as paid_amount_x_days_beyond_terms,
+        sum(paid_amount_within_terms) as paid_amount_within_terms,
+        sum(paid_amount_x_days_to_pay) as paid_amount_x_days_to_pay,
+        sum(cohort_amount) as cohort_amount,
+        sum(cohort_at_risk_amount) as cohort_at_risk_amount,
         sum(invoice_count) as invoice_count,
         sum(invoiced_amount) as invoiced_amount,
         sum(disputed_invoice_count) as disputed_invoice_count,

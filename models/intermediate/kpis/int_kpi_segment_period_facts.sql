@@ -6,10 +6,19 @@
     'bucket_1_ar_end', 'bucket_2_ar_end', 'bucket_3_ar_end',
     'bucket_4_ar_end', 'bucket_5_ar_end', 'bucket_6_ar_end',
     'credit_balances_end', 'open_item_count_end', 'unapplied_credits_end',
-    'unapplied_cash_end', 'credit_sales', 'net_credit_sales', 'write_offs',
-    'recoveries', 'invoice_count',
+    'unapplied_cash_end', 'credit_sales', 'net_credit_sales', 'settled_cash',
+    'settled_credit_memos', 'settled_discounts', 'settled_other', 'write_offs',
+    'recoveries', 'paid_document_count', 'paid_applied_amount',
+    'paid_amount_x_days_beyond_terms', 'paid_amount_within_terms',
+    'paid_amount_x_days_to_pay', 'cohort_amount', 'cohort_at_risk_amount',
+    'invoice_count',
     'invoiced_amount', 'disputed_invoice_count', 'disputed_amount',
     'csat_score_sum', 'csat_response_count',
+] %}
+{#- Counts and score sums are whole numbers (bigint); the rest is money. -#}
+{%- set whole_numbers = [
+    'open_item_count_end', 'paid_document_count', 'invoice_count',
+    'disputed_invoice_count', 'csat_score_sum', 'csat_response_count',
 ] %}
 
 with
@@ -55,8 +64,9 @@ final as (
         periods.days_in_period,
         periods.is_partial_period,
         periods.is_closed,
+        periods.is_m3_closed,
         {%- for column in summed %}
-            {%- if 'count' in column or column == 'csat_score_sum' %}
+            {%- if column in whole_numbers %}
                 cast(rolled_up.{{ column }} as {{ dbt.type_bigint() }})
                     as {{ column }},
             {%- else %}

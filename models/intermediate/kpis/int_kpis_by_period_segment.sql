@@ -121,6 +121,47 @@ formulas as (
                     'ar_begin + credit_sales - current_ar_end', 100
                 ) }}
         end as cei_pct,
+        -- Cash-only CEI (v2): the cash part of the settlement mix over CEI's
+        -- denominator.
+        case
+            when ar_begin + credit_sales - current_ar_end <> 0
+                then {{ ratio(
+                    'settled_cash',
+                    'ar_begin + credit_sales - current_ar_end', 100
+                ) }}
+        end as cash_only_cei_pct,
+        -- Days beyond terms, the share within terms and days to pay (v2):
+        -- means over the standing receipt applications of documents paid in
+        -- the period, weighted by amount.
+        case
+            when paid_applied_amount > 0
+                then {{ ratio(
+                    'paid_amount_x_days_beyond_terms', 'paid_applied_amount'
+                ) }}
+        end as days_beyond_terms_days,
+        case
+            when paid_applied_amount > 0
+                then {{ ratio(
+                    'paid_amount_within_terms', 'paid_applied_amount', 100
+                ) }}
+        end as within_terms_share_pct,
+        case
+            when paid_applied_amount > 0
+                then {{ ratio(
+                    'paid_amount_x_days_to_pay', 'paid_applied_amount'
+                ) }}
+        end as days_to_pay_days,
+        -- Billing-cohort at-risk rate (v2): on the month's own row, once
+        -- month m+3 is closed.
+        case
+            when period_grain = 'month' and is_m3_closed and cohort_amount > 0
+                then {{ ratio('cohort_at_risk_amount', 'cohort_amount', 100) }}
+        end as cohort_at_risk_rate_pct,
+        case
+            when period_grain <> 'month' then 'monthly only'
+            when not is_m3_closed then 'month m+3 not closed'
+            when cohort_amount <= 0 then 'nothing issued in the month'
+        end as cohort_at_risk_null_reason,
         case
             when ar_begin + ar_end > 0
                 then {{ ratio('net_credit_sales', 'ar_begin + ar_end', 2) }}

@@ -55,17 +55,19 @@ movements as (
     select
         balance_events.company_code,
         periods.period_end_date,
-        {%- for event_type, column in [
-            ('issued', 'credit_sales'),
-            ('cash_applied', 'cash_applied'),
-            ('credit_memo_applied', 'credit_memo_applied'),
-            ('discount', 'discounts'),
-            ('write_off', 'write_offs'),
-            ('reversal', 'reversals'),
+        {%- for event_types, column in [
+            (['issued'], 'credit_sales'),
+            (['cash_applied'], 'cash_applied'),
+            (['credit_memo_applied'], 'credit_memo_applied'),
+            (['discount'], 'discounts'),
+            (['write_off'], 'write_offs'),
+            (['reversal', 'discount_reversal'], 'reversals'),
         ] %}
             sum(
                 case
-                    when balance_events.event_type = '{{ event_type }}'
+                    when
+                        balance_events.event_type
+                        in ('{{ event_types | join("', '") }}') -- noqa: LT05
                         then abs(balance_events.amount_reporting_change)
                     else 0
                 end

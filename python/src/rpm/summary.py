@@ -131,6 +131,7 @@ def summary_lines(database: Path, run_results: Path, extract_dir: str) -> list[s
     lines += ledger_lines(con)
     lines += operations_lines(con)
     lines += kpi_lines(con)
+    lines += v2_kpi_lines(con)
     lines += divergence_lines(con)
     return lines
 
@@ -281,6 +282,50 @@ def kpi_lines(con) -> list[str]:
                 f"  {missed}{' systemic' if systemic else ''}"
             )
     return lines
+
+
+def v2_kpi_lines(con) -> list[str]:
+    """The spec v2 headline figures of the whole ledger: the latest closed
+    month's and quarter's cash-only CEI, days beyond terms, share paid
+    within terms and days to pay, and the latest judged billing cohort."""
+    lines: list[str] = []
+    for grain, table in (("month", "rpt_kpis_monthly"), ("quarter", "rpt_kpis_quarterly")):
+        rows = _query(
+            con,
+            "select period_start_date, cash_only_cei_pct, days_beyond_terms_days, "
+            f"within_terms_share_pct, days_to_pay_days from marts.{table} "
+            "where segment_type = 'ledger' and is_closed "
+            "order by period_start_date desc limit 1",
+        )
+        if not rows:
+            continue
+        period, cash_cei, beyond, within, to_pay = rows[0]
+        label = period.strftime("%Y-%m") if grain == "month" else _quarter(period)
+
+        def shown(value, fmt):
+            return "n/a" if value is None else fmt.format(value)
+
+        lines.append(
+            f"  {grain} {label}: cash-only CEI {shown(cash_cei, '{:.1f} %')}, "
+            f"days beyond terms {shown(beyond, '{:+.1f} d')}, "
+            f"paid within terms {shown(within, '{:.1f} %')}, "
+            f"days to pay {shown(to_pay, '{:.1f} d')}"
+        )
+    cohort = _query(
+        con,
+        "select period_start_date, cohort_at_risk_rate_pct from marts.rpt_kpis_monthly "
+        "where segment_type = 'ledger' and cohort_at_risk_rate_pct is not null "
+        "order by period_start_date desc limit 1",
+    )
+    if cohort:
+        month, rate = cohort[0]
+        lines.append(
+            f"  billing cohort {month.strftime('%Y-%m')}: {rate:.1f} % at risk "
+            "at the end of month m+3"
+        )
+    else:
+        lines.append("  billing cohorts: none judged yet (month m+3 not closed)")
+    return ["", "Payment behaviour (spec v2), whole ledger:", *lines] if lines else []
 
 
 def operations_lines(con) -> list[str]:

@@ -104,6 +104,64 @@ def test_worked_example_quarter_as_expected(worked):
         assert rounded_like(value, quarter[column]), (column, quarter[column], value)
 
 
+# EXPECTED.md, v2 figures: the settlement mix (cash, credit memos, discounts,
+# net write-offs, other) and cash-only CEI, whole ledger.
+WORKED_V2_MIX = {
+    ("month", "2026-01-01"): ((0, 0, 0, 0, 0), None),
+    ("month", "2026-02-01"): ((800, 100, 0, 0, 0), 72.73),
+    ("month", "2026-03-01"): ((0, 0, 0, 200, 0), 0.00),
+    ("quarter", "2026-01-01"): ((800, 100, 0, 200, 0), 31.37),
+}
+MIX_COLUMNS = [
+    "settled_cash",
+    "settled_credit_memos",
+    "settled_discounts",
+    "net_write_offs",
+    "settled_other",
+]
+
+
+def test_worked_example_v2_figures(worked):
+    tables = {"month": "rpt_kpis_monthly", "quarter": "rpt_kpis_quarterly"}
+    for (grain, start), (mix, cash_only_cei) in WORKED_V2_MIX.items():
+        row = worked.query(
+            "select "
+            + ", ".join(f"cast({c} as varchar) as {c}" for c in MIX_COLUMNS)
+            + ", cast(ar_begin + credit_sales - ar_end as varchar) as cei_numerator"
+            + ", cash_only_cei_pct, cast(credit_balances_end as varchar) as credit_balances"
+            + f" from marts.{tables[grain]} where segment_type = 'ledger'"
+            + f" and period_start_date = date '{start}'"
+        ).iloc[0]
+        assert [Decimal(row[c]) for c in MIX_COLUMNS] == [Decimal(v) for v in mix], (grain, start)
+        assert Decimal(row["cei_numerator"]) == sum(Decimal(v) for v in mix)
+        assert Decimal(row["credit_balances"]) == 0
+        got = row["cash_only_cei_pct"]
+        assert rounded_like(cash_only_cei, None if pd.isna(got) else got), (grain, start, got)
+    # Days beyond terms: NULL in every period (INV1 reached zero through a
+    # write-off; no other document reached zero).
+    for table in tables.values():
+        paid = worked.query(
+            "select paid_document_count, days_beyond_terms_days, within_terms_share_pct, "
+            f"days_to_pay_days from marts.{table} where segment_type = 'ledger'"
+        )
+        assert (paid["paid_document_count"] == 0).all()
+        assert paid.drop(columns="paid_document_count").isna().all().all()
+    # Billing-cohort at-risk rate: NULL for January to March (month m+3 ends
+    # after the extract date 2026-03-31); quarters are monthly only.
+    months = worked.query(
+        "select cohort_amount, cohort_at_risk_rate_pct, cohort_at_risk_null_reason "
+        "from marts.rpt_kpis_monthly where segment_type = 'ledger' order by period_start_date"
+    )
+    assert months["cohort_amount"].tolist() == [1550, 1000, 0]
+    assert months["cohort_at_risk_rate_pct"].isna().all()
+    assert months["cohort_at_risk_null_reason"].tolist() == ["month m+3 not closed"] * 3
+    quarter = worked.query(
+        "select cohort_at_risk_null_reason from marts.rpt_kpis_quarterly "
+        "where segment_type = 'ledger'"
+    )
+    assert quarter["cohort_at_risk_null_reason"].tolist() == ["monthly only"]
+
+
 def test_worked_example_benchmark_statuses(worked):
     months = ledger_rows(worked, "rpt_kpis_monthly")
     february = months.loc["2026-02-01"]
@@ -199,6 +257,10 @@ SEMANTIC_METRICS = [
     "cei_pct",
     "pct_past_60",
     "bad_debt_ratio_pct",
+    "cash_only_cei_pct",
+    "days_beyond_terms_days",
+    "within_terms_share_pct",
+    "days_to_pay_days",
 ]
 
 
@@ -326,6 +388,9 @@ def test_summary_reads_a_ledger_of_millions(demo):
     assert "AR roll-forward" in text and "M" in text.split("AR roll-forward")[1][:400]
     assert "flagged rows, staged" in text
     assert "latest closed month" in text
+    # The demo ledger spans years: a billing cohort has been judged.
+    assert "at risk at the end of month m+3" in text
+    assert "days beyond terms" in text
 
 
 def test_summary_shows_the_latest_closed_month_and_quarter(worked):
@@ -340,6 +405,17 @@ def test_summary_shows_the_latest_closed_month_and_quarter(worked):
     assert "latest closed month 2026-02" in text
     assert "latest closed quarter" not in text
     assert "whole ledger" in text and "81.8 % watch" in text and "46.2 d good" in text
+
+    from rpm.summary import v2_kpi_lines
+
+    with duckdb.connect(str(worked.database), read_only=True) as con:
+        v2_text = "\n".join(v2_kpi_lines(con))
+    # February: cash-only CEI 800 / 1100; no document paid; no cohort judged.
+    assert (
+        "month 2026-02: cash-only CEI 72.7 %, days beyond terms n/a, "
+        "paid within terms n/a, days to pay n/a"
+    ) in v2_text
+    assert "billing cohorts: none judged yet" in v2_text
 
 
 def test_the_documents_behind_a_kpi_row_add_up_to_its_inputs(root, clean):

@@ -127,6 +127,53 @@ def test_cei_and_dso_from_exact_sums(built):
     assert kpi(built, "dso_days") == pytest.approx(1670 / 400 * 31)
 
 
+def test_settlement_mix_nets_reversals_and_recoveries(built):
+    # March (D76): cash 350 (A3, over-applying INV5) + 150 (A4, after INV6's
+    # write-off) + 60 (A5) + 130 (A8) - 60 (R5's reversal of A5) = 630; net
+    # write-offs 200 (J1) - 150 (INV6's recovery) = 50: 680 = 1950 + 400 - 1670.
+    mix = "settled_cash, settled_credit_memos, settled_discounts, net_write_offs, settled_other"
+    assert kpi(built, mix) == tuple(Decimal(v) for v in ("630", "0", "0", "50", "0"))
+    # Cash-only CEI: 630 / (1950 + 400 - 0).
+    assert kpi(built, "cash_only_cei_pct") == pytest.approx(630 / 2350 * 100)
+    # February: R1 800 (INV1) + A7 200 (INV4); CM1 100; J2 400 written off.
+    assert kpi(built, mix, month="2026-02-01") == tuple(
+        Decimal(v) for v in ("1000", "100", "0", "400", "0")
+    )
+
+
+def test_days_beyond_terms_over_documents_paid_with_cash(built):
+    # D77. January: INV8 paid 100 (A9) on 01-20, due 02-14: -25 days, within
+    # terms, 5 days to pay. February: nothing paid (INV1 ended in a
+    # write-off). March: INV5 350 on 03-12 (due 02-10, issued 03-02: +30, 10
+    # days to pay) and INV7 130 on 03-03 (due 03-05, issued 03-03: -2, 0).
+    columns = (
+        "paid_document_count, paid_applied_amount, days_beyond_terms_days, "
+        "within_terms_share_pct, days_to_pay_days"
+    )
+    january = kpi(built, columns, month="2026-01-01")
+    assert january[:2] == (1, Decimal("100"))
+    assert january[2:] == (pytest.approx(-25), pytest.approx(100), pytest.approx(5))
+    assert kpi(built, columns, month="2026-02-01") == (0, Decimal("0"), None, None, None)
+    march = kpi(built, columns)
+    assert march[:2] == (2, Decimal("480"))
+    assert march[2:] == (
+        pytest.approx((350 * 30 - 130 * 2) / 480),  # 21.33
+        pytest.approx(130 / 480 * 100),  # 27.08
+        pytest.approx(350 * 10 / 480),  # 7.29
+    )
+    quarter = one(
+        built,
+        f"select {columns} from marts.rpt_kpis_quarterly "
+        "where segment_type = 'ledger' and period_start_date = date '2026-01-01'",
+    )
+    assert quarter[:2] == (3, Decimal("580"))
+    assert quarter[2:] == (
+        pytest.approx(7740 / 580),  # 13.34
+        pytest.approx(230 / 580 * 100),  # 39.66
+        pytest.approx(4000 / 580),  # 6.90
+    )
+
+
 def test_suspicious_rows_are_staged_flagged_and_counted(built):
     # Defect: a due date before the document date was quarantined.
     assert one(built, "select count(*) from quarantine.quarantined_rows") == 0
