@@ -77,8 +77,10 @@ bounded as (
             when grains.period_grain = 'month'
                 then extract_date.extract_date >= {{ dbt.dateadd(
                     'day',
-                    var('close_lag_days') - 1,
-                    dbt.dateadd('month', 4, 'grains.period_start_date')
+                    var('close_lag_days'),
+                    add_days(
+                        dbt.dateadd('month', 4, 'grains.period_start_date'), -1
+                    )
                 ) }}
         end as is_m3_closed
     from grains
