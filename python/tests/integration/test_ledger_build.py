@@ -5,6 +5,7 @@ a month end never changes that month end, a back-dated one restates it."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -69,6 +70,58 @@ def test_worked_example_aging_by_document(worked):
     assert (
         worked.query("select count(*) as n from marts.fct_unapplied_balance_snapshots")["n"][0] == 0
     )
+
+
+def test_worked_example_aging_schemes_document_age_and_their_cross(worked):
+    """Spec v2 bucket schemes, by hand at 2026-02-28 (D80), summed over
+    companies and currencies. Days past due: INV1 200 (due 02-09: 19 days,
+    1-30), INV2 550 (EUR) and INV3 900 not yet due (current). Document age:
+    INV1 49 days (issued 01-10: 31-60), INV2 39 (01-20: 31-60), INV3 23
+    (02-05: 1-30). At 03-31: INV2 550 and INV3 900 are 10 and 24 days past
+    due (1-30), 70 and 54 days old."""
+    rows = worked.query(
+        "select strftime(as_of_date, '%Y-%m-%d') as as_of, aging_basis, scheme, aging_bucket, "
+        "cast(sum(open_amount_reporting) as varchar) as amount, "
+        "cast(sum(open_item_count) as integer) as open_item_count "
+        "from marts.rpt_ar_aging_by_scheme group by all"
+    )
+    got = {
+        (r.as_of, r.aging_basis, r.scheme, r.aging_bucket): (r.amount, r.open_item_count)
+        for r in rows.itertuples()
+    }
+
+    def cells(as_of, basis, scheme):
+        return {
+            bucket: (Decimal(amount), count)
+            for (day, b, s, bucket), (amount, count) in got.items()
+            if (day, b, s) == (as_of, basis, scheme)
+        }
+
+    february = "2026-02-28"
+    for scheme in ("standard", "30-60-90", "extended-720"):
+        assert cells(february, "days_past_due", scheme) == {
+            "current": (Decimal(1450), 2),
+            "1-30": (Decimal(200), 1),
+        }, scheme
+        assert cells(february, "document_age", scheme) == {
+            "1-30": (Decimal(900), 1),
+            "31-60": (Decimal(750), 2),
+        }, scheme
+    assert cells("2026-03-31", "document_age", "standard") == {
+        "31-60": (Decimal(900), 1),
+        "61-90": (Decimal(550), 1),
+    }
+    assert cells("2026-03-31", "days_past_due", "30-60-90") == {"1-30": (Decimal(1450), 2)}
+    cross = worked.query(
+        "select age_bucket, past_due_bucket, cast(sum(open_amount_reporting) as varchar) as amount "
+        "from marts.rpt_ar_aging_age_by_past_due where as_of_date = date '2026-02-28' "
+        "group by all"
+    )
+    assert {(r.age_bucket, r.past_due_bucket): Decimal(r.amount) for r in cross.itertuples()} == {
+        ("31-60", "1-30"): Decimal(200),
+        ("31-60", "current"): Decimal(550),
+        ("1-30", "current"): Decimal(900),
+    }
 
 
 def test_worked_example_document_facts(worked):
