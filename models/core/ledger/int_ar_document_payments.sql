@@ -122,7 +122,8 @@ payments as (
     select
         balance_events.source_id as application_id,
         balance_events.document_id,
-        -balance_events.amount_reporting_change as applied_amount_reporting
+        {{ to_money('-balance_events.amount_reporting_change') }}
+            as applied_amount_reporting
     from balance_events
     inner join paid_documents
         on balance_events.document_id = paid_documents.document_id

@@ -95,11 +95,13 @@ final as (
         documents_m3.m3_end_date,
         documents_m3.is_m3_closed,
         count(*) as cohort_document_count,
-        sum(documents_m3.amount_reporting) as cohort_amount,
-        sum(coalesce(open_at_m3.open_amount_reporting, 0))
-            as cohort_open_m3_amount,
-        sum(coalesce(written_off_by_m3.net_write_offs_reporting, 0))
-            as cohort_net_write_offs_m3_amount
+        {{ to_money('sum(documents_m3.amount_reporting)') }} as cohort_amount,
+        {{ to_money(
+            'sum(coalesce(open_at_m3.open_amount_reporting, 0))'
+        ) }} as cohort_open_m3_amount,
+        {{ to_money(
+            'sum(coalesce(written_off_by_m3.net_write_offs_reporting, 0))'
+        ) }} as cohort_net_write_offs_m3_amount
     from documents_m3
     left join open_at_m3
         on documents_m3.document_id = open_at_m3.document_id
