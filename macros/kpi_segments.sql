@@ -107,6 +107,48 @@
     and kpi_name in rpt_kpi_values), unit, and whether a benchmark row of the
     seed kpi_benchmarks judges it (one of the five RPM benchmarks that make a
     period-segment systemic when two or more are missed). -#}
+{#- The additive inputs of every KPI, in order: the columns of
+    int_kpi_customer_period_facts that int_kpi_segment_period_facts sums.
+    Balances at the period end (ar_begin at the day before), then flows
+    dated in the period, the month's billing cohort among them. -#}
+{% macro kpi_fact_columns() %}
+    {%- set columns = ['ar_begin', 'ar_end', 'current_ar_end', 'past_due_kpi_ar_end'] %}
+    {%- for order in range(1, 7) %}
+        {%- do columns.append('bucket_' ~ order ~ '_ar_end') %}
+    {%- endfor %}
+    {%- do columns.extend([
+        'credit_balances_end', 'open_item_count_end', 'unapplied_credits_end',
+        'unapplied_cash_end', 'credit_sales', 'net_credit_sales', 'settled_cash',
+        'settled_credit_memos', 'settled_discounts', 'settled_other', 'write_offs',
+        'recoveries', 'paid_document_count', 'paid_applied_amount',
+        'paid_amount_x_days_beyond_terms', 'paid_amount_within_terms',
+        'paid_amount_x_days_to_pay', 'cohort_amount', 'cohort_at_risk_amount',
+        'invoice_count', 'invoiced_amount', 'disputed_invoice_count',
+        'disputed_amount', 'csat_score_sum', 'csat_response_count',
+    ]) %}
+    {{ return(columns) }}
+{% endmacro %}
+
+
+{#- One `expression as column` per column of `columns`, in order: the
+    expression `values` gives for it (a dict column -> SQL, or a list of
+    columns given under their own name), else 0. Keeps the branches of a
+    union all, each filling a few of many additive columns, aligned. -#}
+{% macro zero_filled(columns, values) %}
+    {%- set given = {} %}
+    {%- if values is mapping %}
+        {%- do given.update(values) %}
+    {%- else %}
+        {%- for column in values %}
+            {%- do given.update({column: column}) %}
+        {%- endfor %}
+    {%- endif %}
+    {%- for column in columns %}
+        {{ given.get(column, '0') }} as {{ column }}{{ ',' if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+
 {% macro kpi_catalog() %}
     {{ return([
         {'name': 'dso_days', 'unit': 'days', 'rpm_benchmark': true},

@@ -618,16 +618,24 @@ class ReferenceKpis:
         recovered = np.minimum(w, np.maximum(0, -raw))
         balance = np.where(exists, raw + recovered, 0)
         recovered = np.where(exists, recovered, 0)
-        rate = items["rate"].to_numpy()
 
         def cells(matrix):
             item, column = np.nonzero(matrix)
             values = matrix[item, column]
-            micro = [to_micro(int(v), rate[i]) for v, i in zip(values, item, strict=True)]
+            micro = self._micro_of(values, item)
             return pd.DataFrame({"item": item, "column": column, "units": values, "micro": micro})
 
         self.open_cells = cells(balance)
         self.recovered_cells = cells(recovered)
+
+    def _micro_of(self, units, item) -> np.ndarray:
+        """Document-currency units of INV/DM `item`s in reporting micro-units,
+        each converted on its own at its document's rate."""
+        rate = self.items["rate"].to_numpy()
+        return np.array(
+            [to_micro(int(u), rate[i]) for u, i in zip(units, item, strict=True)],
+            dtype=np.int64,
+        )
 
     def _m3_closed(self, period) -> bool:
         """Month m+3 of a month period is closed (close_lag_days past its end)."""
@@ -666,7 +674,6 @@ class ReferenceKpis:
         cash = standing[
             (standing["source_type"] == "receipt") & standing["item"].isin(paid_day.keys())
         ]
-        rate = items["rate"].to_numpy()
         due = items["due"].to_numpy()
         issued = items["day"].to_numpy()
         item = cash["item"].to_numpy()
@@ -677,10 +684,7 @@ class ReferenceKpis:
                 "item": item,
                 "paid_day": [paid_day[i] for i in item],
                 "paid_document_count": first.astype(int),
-                "weight": [
-                    to_micro(int(u), rate[i])
-                    for u, i in zip(cash["applied_units"], item, strict=True)
-                ],
+                "weight": self._micro_of(cash["applied_units"], item),
                 "beyond": day - due[item],
                 "to_pay": day - issued[item],
             }
@@ -769,18 +773,12 @@ class ReferenceKpis:
             & (adj["effective"] >= start)
             & (adj["effective"] <= end)
         ]
-        rate = items["rate"].to_numpy()
+        micro_of = self._micro_of
         frames.append(
             pd.DataFrame(
                 {
                     "item": wo["item"].to_numpy(),
-                    "write_offs": np.array(
-                        [
-                            to_micro(u, rate[i])
-                            for u, i in zip(wo["units"], wo["item"], strict=True)
-                        ],
-                        dtype=np.int64,
-                    ),
+                    "write_offs": micro_of(wo["units"], wo["item"]),
                     "write_off_event": 1,
                 }
             )
@@ -797,12 +795,6 @@ class ReferenceKpis:
             & (counted["reversed_from"] >= start)
             & (counted["reversed_from"] <= end)
         ]
-
-        def micro_of(units, item):
-            return np.array(
-                [to_micro(int(u), rate[i]) for u, i in zip(units, item, strict=True)],
-                dtype=np.int64,
-            )
 
         is_cash = (taken["source_type"] == "receipt").to_numpy()
         frames.append(

@@ -122,6 +122,7 @@ payments as (
     select
         balance_events.source_id as application_id,
         balance_events.document_id,
+        paid_documents.paid_date,
         {{ to_money('-balance_events.amount_reporting_change') }}
             as applied_amount_reporting
     from balance_events
@@ -145,7 +146,7 @@ final as (
         documents.currency_code,
         documents.document_date,
         documents.due_date,
-        paid_documents.paid_date,
+        payments.paid_date,
         applications.application_date,
         payments.applied_amount_reporting,
         {{ dbt.datediff(
@@ -158,8 +159,6 @@ final as (
             'documents.due_date', 'applications.application_date', 'day'
         ) }} <= {{ var('terms_grace_days') }} as is_within_terms
     from payments
-    inner join paid_documents
-        on payments.document_id = paid_documents.document_id
     inner join documents
         on payments.document_id = documents.document_id
     inner join applications

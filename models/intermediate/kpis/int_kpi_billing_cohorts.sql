@@ -18,9 +18,8 @@ documents as (
         currency_code,
         cast({{ dbt.date_trunc('month', 'document_date') }} as date)
             as billing_month_start_date,
-        {{ to_reporting('amount_document', 'fx_rate_to_reporting') }}
-            as amount_reporting
-    from {{ ref('int_ar_documents_validated') }}
+        amount_reporting
+    from {{ ref('core_ar_documents') }}
     where document_type in ('INV', 'DM')
 
 ),

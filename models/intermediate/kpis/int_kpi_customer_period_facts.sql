@@ -24,6 +24,16 @@
     {%- do output_names.update({
         'bucket_' ~ order ~ '_ar_reporting': 'bucket_' ~ order ~ '_ar_end'}) %}
 {%- endfor %}
+{#- The facts' columns (kpi_fact_columns): balances from balance_rows,
+    month flows from flow_rows, the rest (the billing cohort) from its model. -#}
+{%- set fact_columns = kpi_fact_columns() %}
+{%- set balance_columns = fact_columns[:fact_columns.index('credit_sales')] %}
+{%- set flow_columns = [] %}
+{%- for column in fact_columns[fact_columns.index('credit_sales'):] %}
+    {%- if column not in ('cohort_amount', 'cohort_at_risk_amount') %}
+        {%- do flow_columns.append(column) %}
+    {%- endif %}
+{%- endfor %}
 
 with
 
@@ -294,25 +304,14 @@ flow_rows as (
         customer_id,
         company_code,
         currency_code,
-        credit_sales_reporting as credit_sales,
-        net_credit_sales_reporting as net_credit_sales,
-        0 as settled_cash,
-        0 as settled_credit_memos,
-        0 as settled_discounts,
-        0 as settled_other,
-        0 as write_offs,
-        0 as recoveries,
-        0 as paid_document_count,
-        0 as paid_applied_amount,
-        0 as paid_amount_x_days_beyond_terms,
-        0 as paid_amount_within_terms,
-        0 as paid_amount_x_days_to_pay,
-        invoice_count,
-        invoiced_amount_reporting as invoiced_amount,
-        disputed_invoice_count,
-        disputed_amount_reporting as disputed_amount,
-        0 as csat_score_sum,
-        0 as csat_response_count
+        {{ zero_filled(flow_columns, {
+            'credit_sales': 'credit_sales_reporting',
+            'net_credit_sales': 'net_credit_sales_reporting',
+            'invoice_count': 'invoice_count',
+            'invoiced_amount': 'invoiced_amount_reporting',
+            'disputed_invoice_count': 'disputed_invoice_count',
+            'disputed_amount': 'disputed_amount_reporting',
+        }) }}
     from document_flows
 
     union all
@@ -322,25 +321,10 @@ flow_rows as (
         customer_id,
         company_code,
         currency_code,
-        0 as credit_sales,
-        0 as net_credit_sales,
-        settled_cash,
-        settled_credit_memos,
-        settled_discounts,
-        settled_other,
-        write_offs,
-        recoveries,
-        0 as paid_document_count,
-        0 as paid_applied_amount,
-        0 as paid_amount_x_days_beyond_terms,
-        0 as paid_amount_within_terms,
-        0 as paid_amount_x_days_to_pay,
-        0 as invoice_count,
-        0 as invoiced_amount,
-        0 as disputed_invoice_count,
-        0 as disputed_amount,
-        0 as csat_score_sum,
-        0 as csat_response_count
+        {{ zero_filled(flow_columns, [
+            'settled_cash', 'settled_credit_memos', 'settled_discounts',
+            'settled_other', 'write_offs', 'recoveries',
+        ]) }}
     from settlement_flows
 
     union all
@@ -350,25 +334,11 @@ flow_rows as (
         customer_id,
         company_code,
         currency_code,
-        0 as credit_sales,
-        0 as net_credit_sales,
-        0 as settled_cash,
-        0 as settled_credit_memos,
-        0 as settled_discounts,
-        0 as settled_other,
-        0 as write_offs,
-        0 as recoveries,
-        paid_document_count,
-        paid_applied_amount,
-        paid_amount_x_days_beyond_terms,
-        paid_amount_within_terms,
-        paid_amount_x_days_to_pay,
-        0 as invoice_count,
-        0 as invoiced_amount,
-        0 as disputed_invoice_count,
-        0 as disputed_amount,
-        0 as csat_score_sum,
-        0 as csat_response_count
+        {{ zero_filled(flow_columns, [
+            'paid_document_count', 'paid_applied_amount',
+            'paid_amount_x_days_beyond_terms', 'paid_amount_within_terms',
+            'paid_amount_x_days_to_pay',
+        ]) }}
     from payment_flows
 
     union all
@@ -378,25 +348,9 @@ flow_rows as (
         customer_id,
         cast(null as {{ dbt.type_string() }}) as company_code,
         cast(null as {{ dbt.type_string() }}) as currency_code,
-        0 as credit_sales,
-        0 as net_credit_sales,
-        0 as settled_cash,
-        0 as settled_credit_memos,
-        0 as settled_discounts,
-        0 as settled_other,
-        0 as write_offs,
-        0 as recoveries,
-        0 as paid_document_count,
-        0 as paid_applied_amount,
-        0 as paid_amount_x_days_beyond_terms,
-        0 as paid_amount_within_terms,
-        0 as paid_amount_x_days_to_pay,
-        0 as invoice_count,
-        0 as invoiced_amount,
-        0 as disputed_invoice_count,
-        0 as disputed_amount,
-        csat_score_sum,
-        csat_response_count
+        {{ zero_filled(
+            flow_columns, ['csat_score_sum', 'csat_response_count']
+        ) }}
     from feedback_flows
 
 ),
@@ -421,38 +375,7 @@ combined as (
         customer_id,
         company_code,
         currency_code,
-        ar_begin,
-        ar_end,
-        current_ar_end,
-        past_due_kpi_ar_end,
-        {%- for order in bucket_orders %}
-            bucket_{{ order }}_ar_end,
-        {%- endfor %}
-        credit_balances_end,
-        open_item_count_end,
-        unapplied_credits_end,
-        unapplied_cash_end,
-        0 as credit_sales,
-        0 as net_credit_sales,
-        0 as settled_cash,
-        0 as settled_credit_memos,
-        0 as settled_discounts,
-        0 as settled_other,
-        0 as write_offs,
-        0 as recoveries,
-        0 as paid_document_count,
-        0 as paid_applied_amount,
-        0 as paid_amount_x_days_beyond_terms,
-        0 as paid_amount_within_terms,
-        0 as paid_amount_x_days_to_pay,
-        0 as cohort_amount,
-        0 as cohort_at_risk_amount,
-        0 as invoice_count,
-        0 as invoiced_amount,
-        0 as disputed_invoice_count,
-        0 as disputed_amount,
-        0 as csat_score_sum,
-        0 as csat_response_count
+        {{ zero_filled(fact_columns, balance_columns) }}
     from balance_rows
 
     union all
@@ -463,38 +386,7 @@ combined as (
         customer_id,
         company_code,
         currency_code,
-        0 as ar_begin,
-        0 as ar_end,
-        0 as current_ar_end,
-        0 as past_due_kpi_ar_end,
-        {%- for order in bucket_orders %}
-            0 as bucket_{{ order }}_ar_end,
-        {%- endfor %}
-        0 as credit_balances_end,
-        0 as open_item_count_end,
-        0 as unapplied_credits_end,
-        0 as unapplied_cash_end,
-        credit_sales,
-        net_credit_sales,
-        settled_cash,
-        settled_credit_memos,
-        settled_discounts,
-        settled_other,
-        write_offs,
-        recoveries,
-        paid_document_count,
-        paid_applied_amount,
-        paid_amount_x_days_beyond_terms,
-        paid_amount_within_terms,
-        paid_amount_x_days_to_pay,
-        0 as cohort_amount,
-        0 as cohort_at_risk_amount,
-        invoice_count,
-        invoiced_amount,
-        disputed_invoice_count,
-        disputed_amount,
-        csat_score_sum,
-        csat_response_count
+        {{ zero_filled(fact_columns, flow_columns) }}
     from period_flows
 
     union all
@@ -506,39 +398,11 @@ combined as (
         customer_id,
         company_code,
         currency_code,
-        0 as ar_begin,
-        0 as ar_end,
-        0 as current_ar_end,
-        0 as past_due_kpi_ar_end,
-        {%- for order in bucket_orders %}
-            0 as bucket_{{ order }}_ar_end,
-        {%- endfor %}
-        0 as credit_balances_end,
-        0 as open_item_count_end,
-        0 as unapplied_credits_end,
-        0 as unapplied_cash_end,
-        0 as credit_sales,
-        0 as net_credit_sales,
-        0 as settled_cash,
-        0 as settled_credit_memos,
-        0 as settled_discounts,
-        0 as settled_other,
-        0 as write_offs,
-        0 as recoveries,
-        0 as paid_document_count,
-        0 as paid_applied_amount,
-        0 as paid_amount_x_days_beyond_terms,
-        0 as paid_amount_within_terms,
-        0 as paid_amount_x_days_to_pay,
-        cohort_amount,
-        cohort_open_m3_amount + cohort_net_write_offs_m3_amount
-            as cohort_at_risk_amount,
-        0 as invoice_count,
-        0 as invoiced_amount,
-        0 as disputed_invoice_count,
-        0 as disputed_amount,
-        0 as csat_score_sum,
-        0 as csat_response_count
+        {{ zero_filled(fact_columns, {
+            'cohort_amount': 'cohort_amount',
+            'cohort_at_risk_amount':
+                'cohort_open_m3_amount + cohort_net_write_offs_m3_amount',
+        }) }}
     from {{ ref('int_kpi_billing_cohorts') }}
 
 ),
@@ -551,38 +415,11 @@ summed as (
         customer_id,
         company_code,
         currency_code,
-        sum(ar_begin) as ar_begin,
-        sum(ar_end) as ar_end,
-        sum(current_ar_end) as current_ar_end,
-        sum(past_due_kpi_ar_end) as past_due_kpi_ar_end,
-        {%- for order in bucket_orders %}
-            sum(bucket_{{ order }}_ar_end) as bucket_{{ order }}_ar_end,
+        {%- set sums = [] %}
+        {%- for column in fact_columns %}
+            {%- do sums.append('sum(' ~ column ~ ') as ' ~ column) %}
         {%- endfor %}
-        sum(credit_balances_end) as credit_balances_end,
-        sum(open_item_count_end) as open_item_count_end,
-        sum(unapplied_credits_end) as unapplied_credits_end,
-        sum(unapplied_cash_end) as unapplied_cash_end,
-        sum(credit_sales) as credit_sales,
-        sum(net_credit_sales) as net_credit_sales,
-        sum(settled_cash) as settled_cash,
-        sum(settled_credit_memos) as settled_credit_memos,
-        sum(settled_discounts) as settled_discounts,
-        sum(settled_other) as settled_other,
-        sum(write_offs) as write_offs,
-        sum(recoveries) as recoveries,
-        sum(paid_document_count) as paid_document_count,
-        sum(paid_applied_amount) as paid_applied_amount,
-        sum(paid_amount_x_days_beyond_terms) as paid_amount_x_days_beyond_terms,
-        sum(paid_amount_within_terms) as paid_amount_within_terms,
-        sum(paid_amount_x_days_to_pay) as paid_amount_x_days_to_pay,
-        sum(cohort_amount) as cohort_amount,
-        sum(cohort_at_risk_amount) as cohort_at_risk_amount,
-        sum(invoice_count) as invoice_count,
-        sum(invoiced_amount) as invoiced_amount,
-        sum(disputed_invoice_count) as disputed_invoice_count,
-        sum(disputed_amount) as disputed_amount,
-        sum(csat_score_sum) as csat_score_sum,
-        sum(csat_response_count) as csat_response_count
+        {{ sums | join(',\n        ') }}
     from combined
     group by 1, 2, 3, 4, 5
 

@@ -1,20 +1,7 @@
 -- The inputs of every KPI, one row per period, segment type and segment
 -- value: the customer-level facts summed over the segment (macro
 -- rollup_to_segments), with the period's dates and days.
-{%- set summed = [
-    'ar_begin', 'ar_end', 'current_ar_end', 'past_due_kpi_ar_end',
-    'bucket_1_ar_end', 'bucket_2_ar_end', 'bucket_3_ar_end',
-    'bucket_4_ar_end', 'bucket_5_ar_end', 'bucket_6_ar_end',
-    'credit_balances_end', 'open_item_count_end', 'unapplied_credits_end',
-    'unapplied_cash_end', 'credit_sales', 'net_credit_sales', 'settled_cash',
-    'settled_credit_memos', 'settled_discounts', 'settled_other', 'write_offs',
-    'recoveries', 'paid_document_count', 'paid_applied_amount',
-    'paid_amount_x_days_beyond_terms', 'paid_amount_within_terms',
-    'paid_amount_x_days_to_pay', 'cohort_amount', 'cohort_at_risk_amount',
-    'invoice_count',
-    'invoiced_amount', 'disputed_invoice_count', 'disputed_amount',
-    'csat_score_sum', 'csat_response_count',
-] %}
+{%- set summed = kpi_fact_columns() %}
 {#- Counts and score sums are whole numbers (bigint); the rest is money. -#}
 {%- set whole_numbers = [
     'open_item_count_end', 'paid_document_count', 'invoice_count',

@@ -28,31 +28,31 @@ schemes as (
 
 ),
 
+bases as (
+
+    select 'days_past_due' as aging_basis
+    union all
+    select 'document_age' as aging_basis
+
+),
+
 by_basis as (
 
     select
-        as_of_date,
-        is_month_end,
-        is_extract_date,
-        company_code,
-        currency_code,
-        'days_past_due' as aging_basis,
-        days_past_due as aging_days,
-        open_amount_reporting
+        snapshots.as_of_date,
+        snapshots.is_month_end,
+        snapshots.is_extract_date,
+        snapshots.company_code,
+        snapshots.currency_code,
+        bases.aging_basis,
+        snapshots.open_amount_reporting,
+        case
+            when bases.aging_basis = 'days_past_due'
+                then snapshots.days_past_due
+            else snapshots.document_age_days
+        end as aging_days
     from snapshots
-
-    union all
-
-    select
-        as_of_date,
-        is_month_end,
-        is_extract_date,
-        company_code,
-        currency_code,
-        'document_age' as aging_basis,
-        document_age_days as aging_days,
-        open_amount_reporting
-    from snapshots
+    cross join bases
 
 ),
 
