@@ -438,6 +438,7 @@ class ReferenceKpis:
         activities = table("collection_activities", ["activity_ts"])
         feedback = table("customer_feedback", ["customer_id", "responded_at", "csat_score"])
         rates = Rates(table("fx_rates", ["rate_date", "from_currency", "to_currency", "rate"]))
+        self.rates = rates
 
         # Extract date: the latest date of the extract (nothing exists after it).
         dated = [
@@ -627,6 +628,37 @@ class ReferenceKpis:
 
         self.open_cells = cells(balance)
         self.recovered_cells = cells(recovered)
+
+    def closing_rate_ar(self) -> pd.DataFrame:
+        """The closing-rate view of AR (kpi_definitions.md v2): per as-of
+        date (each month end before the extract date, and the extract date),
+        company and currency, AR in document-currency units, at historical
+        rates (micro) and at the closing rate: the currency's total x the
+        rate lookup at that date, rounded half to even (None without a
+        usable quote)."""
+        cells = self.open_cells
+        day = self.as_of[cells["column"].to_numpy()]
+        month_end = np.array([_date(int(d) + 1).day == 1 for d in day], dtype=bool)
+        keep = (month_end & (day < self.extract_day)) | (day == self.extract_day)
+        rows = pd.DataFrame(
+            {
+                "day": day[keep],
+                "company_code": self.items["company_code"].to_numpy()[cells["item"][keep]],
+                "currency_code": self.items["currency_code"].to_numpy()[cells["item"][keep]],
+                "units": cells["units"][keep].to_numpy(),
+                "micro": cells["micro"][keep].to_numpy(),
+            }
+        )
+        grouped = rows.groupby(["day", "company_code", "currency_code"], as_index=False).sum()
+        grouped = grouped[grouped["units"] != 0]
+        closing = []
+        for row in grouped.itertuples():
+            rate = self.rates.on(row.currency_code, int(row.day))
+            closing.append(None if rate is None else to_micro(int(row.units), rate))
+        return grouped.assign(
+            as_of_date=[_date(int(d)).isoformat() for d in grouped["day"]],
+            closing_micro=closing,
+        ).drop(columns="day")
 
     def _micro_of(self, units, item) -> np.ndarray:
         """Document-currency units of INV/DM `item`s in reporting micro-units,

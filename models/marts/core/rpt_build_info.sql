@@ -18,16 +18,9 @@ extract_date as (
 
 files as (
 
-    -- dbt's listagg cannot order on Spark: there, sorting the texts
-    -- table:md5 orders them by table.
+    -- Sorted as texts table:md5, which orders them by table.
     {%- set file_md5 = dbt.concat(['table_name', "':'", 'file_md5']) %}
-    {%- if target.type == 'spark' %}
-        {%- set md5s = 'array_join(array_sort(collect_list('
-            ~ file_md5 ~ ")), ', ')" %}
-    {%- else %}
-        {%- set md5s = dbt.listagg(file_md5, "', '", 'order by table_name') %}
-    {%- endif %}
-    select {{ md5s }} as extract_file_md5s
+    select {{ sorted_text_list(file_md5, ', ') }} as extract_file_md5s
     from {{ ref('stg_load__extract_files') }}
 
 ),

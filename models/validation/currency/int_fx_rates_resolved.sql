@@ -8,14 +8,9 @@
 
 with
 
-fx_rates as (
+quotes as (
 
-    select
-        rate_date,
-        from_currency_code,
-        to_currency_code,
-        rate
-    from {{ ref('stg_erp__fx_rates') }}
+    {{ fx_quotes(ref('stg_erp__fx_rates')) }}
 
 ),
 
@@ -34,30 +29,6 @@ receipts as (
         currency_code,
         receipt_date
     from {{ ref('stg_erp__cash_receipts') }}
-
-),
-
-quotes as (
-
-    select
-        from_currency_code as currency_code,
-        rate_date as quote_date,
-        'direct' as quote_direction,
-        1 as quote_priority,
-        {{ to_rate('rate') }} as rate_to_reporting
-    from fx_rates
-    where to_currency_code = '{{ reporting }}'
-
-    union all
-
-    select
-        to_currency_code as currency_code,
-        rate_date as quote_date,
-        'inverse' as quote_direction,
-        2 as quote_priority,
-        {{ inverse_rate('rate') }} as rate_to_reporting
-    from fx_rates
-    where from_currency_code = '{{ reporting }}' and rate > 0
 
 ),
 

@@ -160,6 +160,48 @@ def test_worked_example_v2_figures(worked):
         "where segment_type = 'ledger'"
     )
     assert quarter["cohort_at_risk_null_reason"].tolist() == ["monthly only"]
+    # Closing-rate view: EUR's latest quote (2026-01-21) is more than 7 days
+    # old at every month end, so EUR and the totals are NULL with the
+    # reason; USD at the closing rate equals its historical AR.
+    no_eur = "no usable EUR rate at the period end"
+    by_currency = worked.query(
+        "select cast(as_of_date as varchar) as as_of_date, currency_code, "
+        "cast(ar_historical_reporting as varchar) as historical, "
+        "cast(ar_closing_reporting as varchar) as closing, closing_rate_null_reason "
+        "from marts.rpt_ar_closing_rate_balances order by 1, 2"
+    )
+    assert [
+        (
+            r.as_of_date,
+            r.currency_code,
+            None if pd.isna(r.closing) else Decimal(r.closing),
+            r.closing_rate_null_reason if isinstance(r.closing_rate_null_reason, str) else None,
+        )
+        for r in by_currency.itertuples()
+    ] == [
+        ("2026-01-31", "EUR", None, no_eur),
+        ("2026-01-31", "USD", Decimal("1000"), None),
+        ("2026-02-28", "EUR", None, no_eur),
+        ("2026-02-28", "USD", Decimal("1100"), None),
+        ("2026-03-31", "EUR", None, no_eur),
+        ("2026-03-31", "USD", Decimal("900"), None),
+    ]
+    totals = worked.query(
+        "select ar_closing_reporting, net_ar_closing_reporting, closing_rate_null_reason "
+        "from marts.rpt_ar_closing_rate_totals"
+    )
+    assert len(totals) == 6  # three month ends, ledger and company US01
+    assert totals[["ar_closing_reporting", "net_ar_closing_reporting"]].isna().all().all()
+    assert (totals["closing_rate_null_reason"] == no_eur).all()
+    gl = worked.query(
+        "select gl_view, closing_rate_status, closing_rate_null_reason, reconciliation_status "
+        "from marts.rpt_gl_reconciliation_monthly"
+    )
+    assert (gl["gl_view"] == "historical").all()
+    assert (gl["closing_rate_null_reason"] == no_eur).all()
+    # The worked example has no GL balances: no_gl_balance in both views.
+    assert (gl["closing_rate_status"] == "no_gl_balance").all()
+    assert (gl["reconciliation_status"] == "no_gl_balance").all()
 
 
 def test_worked_example_benchmark_statuses(worked):
