@@ -161,6 +161,8 @@
         {'name': 'within_terms_share_pct', 'unit': 'percent', 'rpm_benchmark': false},
         {'name': 'days_to_pay_days', 'unit': 'days', 'rpm_benchmark': false},
         {'name': 'cohort_at_risk_rate_pct', 'unit': 'percent', 'rpm_benchmark': false},
+        {'name': 'over_limit_ar_share_pct', 'unit': 'percent', 'rpm_benchmark': false},
+        {'name': 'over_limit_account_count', 'unit': 'accounts', 'rpm_benchmark': false},
         {'name': 'ar_turnover', 'unit': 'times', 'rpm_benchmark': false},
         {'name': 'ar_turnover_annualised', 'unit': 'times per year', 'rpm_benchmark': false},
         {'name': 'pct_past_60', 'unit': 'percent', 'rpm_benchmark': true},

@@ -99,8 +99,16 @@ MONEY = [
     "paid_applied_amount",
     "cohort_amount",
     "cohort_at_risk_amount",
+    "limit_checked_ar_end",
+    "over_limit_ar_end",
 ]
-COUNTS = ["days_in_period", "active_account_count", "paid_document_count"]
+COUNTS = [
+    "days_in_period",
+    "active_account_count",
+    "paid_document_count",
+    "over_limit_account_count",
+    "limit_left_out_account_count",
+]
 RATIOS = [
     "dso_days",
     "best_possible_dso_days",
@@ -111,6 +119,7 @@ RATIOS = [
     "within_terms_share_pct",
     "days_to_pay_days",
     "cohort_at_risk_rate_pct",
+    "over_limit_ar_share_pct",
     "ar_turnover",
     "ar_turnover_annualised",
     "pct_past_60",
@@ -138,7 +147,10 @@ def inputs_from_folder(folder: Path) -> dict[str, pd.DataFrame]:
 # What a build kept (staged, validated, dated on or before its extract date),
 # renamed to the contract's columns: relation, {build column: contract column}.
 STAGED = {
-    "customers": ("staging.stg_erp__customers", {}),
+    "customers": (
+        "staging.stg_erp__customers",
+        {"credit_limit_amount": "credit_limit", "credit_currency_code": "credit_currency"},
+    ),
     "ar_documents": ("intermediate.int_ar_documents_validated", {"amount_document": "amount"}),
     "cash_receipts": (
         "intermediate.int_cash_receipts_validated",
@@ -400,6 +412,8 @@ class ReferenceKpis:
                 "country_code",
                 "region",
                 "collector_id",
+                "credit_limit",
+                "credit_currency",
             ],
         )
         docs = table(
@@ -465,6 +479,16 @@ class ReferenceKpis:
                 "collector": customers["collector_id"].fillna("(none)"),
             }
         )
+        # Credit limits (v2): the limit in 1/10,000 of its currency, or None.
+        self.credit_limits = {
+            customer: (None if pd.isna(limit) else _units(limit), currency)
+            for customer, limit, currency in zip(
+                customers.index,
+                customers["credit_limit"],
+                customers["credit_currency"],
+                strict=True,
+            )
+        }
         self.group_of = (
             customers["parent_customer_id"]
             .where(customers["parent_customer_id"].notna(), customers.index.to_series())
@@ -1031,6 +1055,7 @@ class ReferenceKpis:
                 ).dropna(subset=["segment_value"])
                 active_count = counted.groupby("segment_value")["customer_id"].nunique()
                 concentration = self._concentration(end_col, attributes, kind)
+                limits = self._credit_limits(end_col, period.end, attributes, kind)
                 sums = sums.reindex(sorted(set(sums.index) | self.known_values[kind]), fill_value=0)
                 for value, facts in sums.iterrows():
                     out.append(
@@ -1042,6 +1067,7 @@ class ReferenceKpis:
                             lags.get(value, np.nan),
                             int(active_count.get(value, 0)),
                             concentration.get(value),
+                            limits.get(value, (0, 0, 0, 0)),
                         )
                     )
         frame = pd.DataFrame(out)
@@ -1087,8 +1113,54 @@ class ReferenceKpis:
             )
         return result
 
-    def _row(self, period, kind, value, facts, lag, active_count, concentration) -> dict:
+    def _credit_limits(self, end_col: int, end: int, attributes: pd.DataFrame, kind: str) -> dict:
+        """Credit-limit use at a period end (v2): per segment value, the
+        closing-rate AR of customers with a usable limit, of those above it,
+        and the customers over limit and left out that owe something there.
+        A customer's positive INV/DM balances are summed per company and
+        currency and converted at the closing rate; it is over limit as a
+        whole; a limit of None or <= 0, or a missing closing rate for its AR
+        or its limit, leaves it out."""
+        cells = self.open_cells[
+            (self.open_cells["column"] == end_col) & (self.open_cells["units"] > 0)
+        ]
+        held = self.items.iloc[cells["item"].to_numpy()][
+            ["customer_id", "company_code", "currency_code"]
+        ].reset_index(drop=True)
+        held["units"] = cells["units"].to_numpy()
+        slices = held.groupby(["customer_id", "company_code", "currency_code"], as_index=False)[
+            "units"
+        ].sum()
+        closing = []
+        for row in slices.itertuples():
+            rate = self.rates.on(row.currency_code, end)
+            closing.append(None if rate is None else to_micro(int(row.units), rate))
+        slices["closing"] = closing
+        status = {}  # customer -> True (over), False (within), None (left out)
+        for customer, part in slices.groupby("customer_id"):
+            limit, currency = self.credit_limits.get(customer, (None, None))
+            rate = None if currency is None or pd.isna(currency) else self.rates.on(currency, end)
+            if limit is None or limit <= 0 or rate is None or part["closing"].isna().any():
+                status[customer] = None
+            else:
+                status[customer] = sum(int(c) for c in part["closing"]) > to_micro(limit, rate)
+        slices["status"] = slices["customer_id"].map(status)
+        slices["segment_value"] = self._segment_value(slices, attributes, kind)
+        result = {}
+        for value, part in slices.dropna(subset=["segment_value"]).groupby("segment_value"):
+            counted = part[part["status"].notna()]
+            over = part[part["status"].eq(True)]
+            result[value] = (
+                sum(int(c) for c in counted["closing"]),
+                sum(int(c) for c in over["closing"]),
+                over["customer_id"].nunique(),
+                part.loc[part["status"].isna(), "customer_id"].nunique(),
+            )
+        return result
+
+    def _row(self, period, kind, value, facts, lag, active_count, concentration, limits) -> dict:
         f = {k: int(v) for k, v in facts.items()}
+        checked, over, over_count, left_out_count = limits
         days = int(period.days_in_period)
         ar_begin, ar_end, current = f["ar_begin"], f["ar_end"], f["current_ar_end"]
         sales, net_sales = f["credit_sales"], f["net_credit_sales"]
@@ -1159,6 +1231,11 @@ class ReferenceKpis:
             "csat_mean_score": f["csat_sum"] / f["csat_count"]
             if kind not in DOCUMENT_TYPES and f["csat_count"] > 0
             else np.nan,
+            "limit_checked_ar_end": checked / 1e6,
+            "over_limit_ar_end": over / 1e6,
+            "over_limit_account_count": over_count,
+            "limit_left_out_account_count": left_out_count,
+            "over_limit_ar_share_pct": ratio(over, checked, 100) if checked > 0 else np.nan,
             "largest_customer_share_pct": (concentration or (np.nan, np.nan))[0],
             "hhi": (concentration or (np.nan, np.nan))[1],
             "cb_ar_end_micro": ar_end,

@@ -66,10 +66,15 @@ def test_each_rule_catches_its_case():
         "nodes": nodes,
         "sources": {"source.rpm.erp.a": {"package_name": "rpm", "description": "raw a"}},
         "macros": {"macro.rpm.m": {"package_name": "rpm", "name": "m", "description": ""}},
+        "unit_tests": {
+            "unit_test.rpm.int_b.t": {"package_name": "rpm", "name": "t" * 63},
+            "unit_test.rpm.int_b.u": {"package_name": "rpm", "name": "u" * 64},
+        },
     }
     violations, _ = check(manifest)
     assert sorted(violations) == sorted(
         [
+            "unit_test.rpm.int_b.u: name longer than 63 characters (Postgres identifiers)",
             "model.rpm.int_b: no description",
             "macro.rpm.m: macro without description in macros/_macros.yml",
             "model.rpm.summary_d: no primary-key test (unique or unique_combination_of_columns)",

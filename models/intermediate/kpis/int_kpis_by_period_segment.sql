@@ -47,6 +47,12 @@ application_lags as (
 
 ),
 
+credit_limits as (
+
+    select * from {{ ref('int_kpi_credit_limit_use') }}
+
+),
+
 joined as (
 
     select
@@ -61,7 +67,19 @@ joined as (
         concentration.hhi,
         application_lags.median_days as cash_application_lag_median_days,
         coalesce(concentration.customer_group_count, 0) as customer_group_count,
-        coalesce(application_lags.event_count, 0) as receipt_application_count
+        coalesce(application_lags.event_count, 0) as receipt_application_count,
+        {{ to_money('coalesce(credit_limits.limit_checked_ar_end, 0)') }}
+            as limit_checked_ar_end,
+        {{ to_money('coalesce(credit_limits.over_limit_ar_end, 0)') }}
+            as over_limit_ar_end,
+        cast(
+            coalesce(credit_limits.over_limit_account_count, 0)
+            as {{ dbt.type_bigint() }}
+        ) as over_limit_account_count,
+        cast(
+            coalesce(credit_limits.limit_left_out_account_count, 0)
+            as {{ dbt.type_bigint() }}
+        ) as limit_left_out_account_count
     from facts
     inner join periods
         on
@@ -85,6 +103,12 @@ joined as (
             and facts.period_start_date = application_lags.period_start_date
             and facts.segment_type = application_lags.segment_type
             and facts.segment_value = application_lags.segment_value
+    left join credit_limits
+        on
+            facts.period_grain = credit_limits.period_grain
+            and facts.period_start_date = credit_limits.period_start_date
+            and facts.segment_type = credit_limits.segment_type
+            and facts.segment_value = credit_limits.segment_value
 
 ),
 
@@ -162,6 +186,18 @@ formulas as (
             when not is_m3_closed then 'month m+3 not closed'
             when cohort_amount <= 0 then 'nothing issued in the month'
         end as cohort_at_risk_null_reason,
+        -- Credit-limit use (v2): the AR of over-limit customers over the AR
+        -- of customers with a usable limit, at the closing rate.
+        case
+            when limit_checked_ar_end > 0
+                then {{ ratio(
+                    'over_limit_ar_end', 'limit_checked_ar_end', 100
+                ) }}
+        end as over_limit_ar_share_pct,
+        case
+            when limit_checked_ar_end <= 0
+                then 'no customer with a usable limit and AR'
+        end as over_limit_null_reason,
         case
             when ar_begin + ar_end > 0
                 then {{ ratio('net_credit_sales', 'ar_begin + ar_end', 2) }}

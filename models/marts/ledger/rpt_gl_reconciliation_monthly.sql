@@ -170,12 +170,13 @@ final as (
             as reconciliation_id,
         company_code,
         period_end_date,
-        ar_reporting,
-        unapplied_credits_reporting,
-        unapplied_cash_reporting,
-        net_ar_reporting,
+        {{ to_money('ar_reporting') }} as ar_reporting,
+        {{ to_money('unapplied_credits_reporting') }}
+            as unapplied_credits_reporting,
+        {{ to_money('unapplied_cash_reporting') }} as unapplied_cash_reporting,
+        {{ to_money('net_ar_reporting') }} as net_ar_reporting,
         {{ to_money("gl_balance") }} as gl_balance_reporting,
-        difference_reporting,
+        {{ to_money('difference_reporting') }} as difference_reporting,
         historical_status,
         {{ to_money('net_ar_closing_reporting') }} as net_ar_closing_reporting,
         {{ to_money('closing_difference_reporting') }}

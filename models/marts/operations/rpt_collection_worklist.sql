@@ -5,7 +5,9 @@
 --   month_end_statement  the latest month end's statement not sent yet,
 --                        window still open;
 --   credit_hold          the account is on credit hold (an INV/DM 45+ days
---                        past due open at the extract date).
+--                        past due open at the extract date);
+--   over_credit_limit    its positive AR is above its credit limit at the
+--                        extract date, both at the closing rate (v2).
 -- Open positions at the extract date, the last contact and its outcome,
 -- promises whose window is still open (created, not past promised date +
 -- grace days) and open disputes, and the credit-hold status.
@@ -70,6 +72,34 @@ holds as (
 
 ),
 
+credit_limits as (
+
+    select
+        limit_use.customer_id,
+        limit_use.credit_limit_use_pct,
+        limit_use.is_over_limit,
+        limit_use.credit_limit_null_reason
+    from {{ ref('int_credit_limit_use') }} as limit_use
+    inner join extract_date
+        on limit_use.as_of_date = extract_date.extract_date
+
+),
+
+over_limits as (
+
+    select
+        credit_limits.customer_id,
+        'over_credit_limit' as worklist_action,
+        extract_date.extract_date as triggered_on,
+        cast(null as integer) as triggering_document_count,
+        cast(null as {{ dbt.type_string() }}) as triggering_document_id,
+        cast(null as date) as deadline_date
+    from credit_limits
+    cross join extract_date
+    where credit_limits.is_over_limit
+
+),
+
 actions as (
 
     select * from first_calls
@@ -77,6 +107,8 @@ actions as (
     select * from statements
     union all
     select * from holds
+    union all
+    select * from over_limits
 
 ),
 
@@ -176,7 +208,10 @@ final as (
         cast(coalesce(open_disputes.open_dispute_count, 0) as integer)
             as open_dispute_count,
         actions.customer_id in (select holds.customer_id from holds)
-            as is_on_credit_hold
+            as is_on_credit_hold,
+        credit_limits.credit_limit_use_pct,
+        credit_limits.is_over_limit,
+        credit_limits.credit_limit_null_reason
     from actions
     cross join extract_date
     left join {{ ref('core_customers') }} as customers
@@ -185,6 +220,7 @@ final as (
     left join last_contacts on actions.customer_id = last_contacts.customer_id
     left join open_promises on actions.customer_id = open_promises.customer_id
     left join open_disputes on actions.customer_id = open_disputes.customer_id
+    left join credit_limits on actions.customer_id = credit_limits.customer_id
 
 )
 

@@ -37,6 +37,8 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+# Postgres's longest identifier: models and unit tests name relations.
+POSTGRES_MAX_NAME = 63
 # Folder under models/ -> allowed name prefixes.
 LAYER_PREFIXES = {
     "staging": ("base_", "stg_"),
@@ -251,6 +253,15 @@ def check(manifest: dict, catalog: dict | None = None) -> tuple[list[str], list[
         prefixes = LAYER_PREFIXES.get(layer)
         if prefixes and not node["name"].startswith(prefixes):
             violations.append(f"{uid}: name should start with one of {', '.join(prefixes)}")
+
+    # Postgres cuts identifiers at 63 characters and refuses a unit test whose
+    # relation (named after it) is longer: name them within the limit.
+    named = [*own.items(), *manifest.get("unit_tests", {}).items()]
+    for uid, node in sorted(named):
+        if node.get("package_name") == project and len(node["name"]) > POSTGRES_MAX_NAME:
+            violations.append(
+                f"{uid}: name longer than {POSTGRES_MAX_NAME} characters (Postgres identifiers)"
+            )
 
     violations += lineage_violations(own, nodes)
     if catalog:

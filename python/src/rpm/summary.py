@@ -325,7 +325,46 @@ def v2_kpi_lines(con) -> list[str]:
         )
     else:
         lines.append("  billing cohorts: none judged yet (month m+3 not closed)")
+    lines += _credit_limit_and_closing_rate_lines(con)
     return ["", "Payment behaviour (spec v2), whole ledger:", *lines] if lines else []
+
+
+def _credit_limit_and_closing_rate_lines(con) -> list[str]:
+    """The latest closed month's credit-limit use and its end's AR at the
+    closing rate against historical rates (spec v2)."""
+    rows = _query(
+        con,
+        "select period_start_date, period_end_date, over_limit_ar_share_pct, "
+        "over_limit_account_count, limit_left_out_account_count, over_limit_null_reason "
+        "from marts.rpt_kpis_monthly where segment_type = 'ledger' and is_closed "
+        "order by period_start_date desc limit 1",
+    )
+    if not rows:
+        return []
+    month, month_end, share, over, left_out, null_reason = rows[0]
+    label = month.strftime("%Y-%m")
+    use = f"{share:.1f} % of AR over limit" if share is not None else f"n/a ({null_reason})"
+    lines = [
+        f"  credit limits {label}: {use}, {over:,} accounts over, "
+        f"{left_out:,} owing without a usable limit"
+    ]
+    closing = _query(
+        con,
+        "select ar_historical_reporting, ar_closing_reporting, ar_unrealised_fx_reporting, "
+        "closing_rate_null_reason from marts.rpt_ar_closing_rate_totals "
+        f"where segment_type = 'ledger' and as_of_date = date '{month_end.isoformat()}'",
+    )
+    if closing:
+        historical, at_closing, unrealised, reason = closing[0]
+        revalued = (
+            f"{at_closing:,.2f} at closing rates (unrealised FX {unrealised:+,.2f})"
+            if at_closing is not None
+            else f"n/a at closing rates ({reason})"
+        )
+        lines.append(
+            f"  AR {month_end.isoformat()}: {historical:,.2f} at historical rates, {revalued}"
+        )
+    return lines
 
 
 def operations_lines(con) -> list[str]:

@@ -433,6 +433,7 @@ def test_summary_reads_a_ledger_of_millions(demo):
     # The demo ledger spans years: a billing cohort has been judged.
     assert "at risk at the end of month m+3" in text
     assert "days beyond terms" in text
+    assert "% of AR over limit" in text and "at closing rates (unrealised FX" in text
 
 
 def test_summary_shows_the_latest_closed_month_and_quarter(worked):
@@ -458,6 +459,16 @@ def test_summary_shows_the_latest_closed_month_and_quarter(worked):
         "paid within terms n/a, days to pay n/a"
     ) in v2_text
     assert "billing cohorts: none judged yet" in v2_text
+    # C1 owes EUR without a usable closing quote: no customer has a usable
+    # limit; the EUR AR has no closing rate either.
+    assert (
+        "credit limits 2026-02: n/a (no customer with a usable limit and AR), "
+        "0 accounts over, 1 owing without a usable limit"
+    ) in v2_text
+    assert (
+        "AR 2026-02-28: 1,650.00 at historical rates, n/a at closing rates "
+        "(no usable EUR rate at the period end)"
+    ) in v2_text
 
 
 def test_the_documents_behind_a_kpi_row_add_up_to_its_inputs(root, clean):
