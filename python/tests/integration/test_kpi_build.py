@@ -303,6 +303,7 @@ SEMANTIC_METRICS = [
     "days_beyond_terms_days",
     "within_terms_share_pct",
     "days_to_pay_days",
+    "over_limit_ar_share_pct",
 ]
 
 
