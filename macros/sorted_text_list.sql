@@ -5,6 +5,9 @@
 {% macro sorted_text_list(expression, delimiter) %}
     {%- if target.type == 'spark' -%}
         array_join(array_sort(collect_set({{ expression }})), '{{ delimiter }}')
+    {%- elif target.type == 'postgres' -%}
+        {#- Binary order, as DuckDB and Spark, whatever the database's collation. -#}
+        string_agg(distinct ({{ expression }}) collate "C", '{{ delimiter }}' order by ({{ expression }}) collate "C")
     {%- else -%}
         string_agg(distinct {{ expression }}, '{{ delimiter }}' order by {{ expression }})
     {%- endif -%}

@@ -681,7 +681,7 @@ class ReferenceKpis:
             closing.append(None if rate is None else to_micro(int(row.units), rate))
         return grouped.assign(
             as_of_date=[_date(int(d)).isoformat() for d in grouped["day"]],
-            closing_micro=closing,
+            closing_micro=pd.Series(closing, index=grouped.index, dtype=object),
         ).drop(columns="day")
 
     def _micro_of(self, units, item) -> np.ndarray:
@@ -1135,7 +1135,7 @@ class ReferenceKpis:
         for row in slices.itertuples():
             rate = self.rates.on(row.currency_code, end)
             closing.append(None if rate is None else to_micro(int(row.units), rate))
-        slices["closing"] = closing
+        slices["closing"] = pd.Series(closing, index=slices.index, dtype=object)
         status = {}  # customer -> True (over), False (within), None (left out)
         for customer, part in slices.groupby("customer_id"):
             limit, currency = self.credit_limits.get(customer, (None, None))

@@ -51,7 +51,7 @@ closing_rate_totals as (
         segment_value as company_code,
         as_of_date,
         net_ar_closing_reporting,
-        closing_rate_null_reason
+        net_ar_closing_null_reason
     from {{ ref('int_ar_closing_rate_totals') }}
     where segment_type = 'company' and is_month_end
 
@@ -90,6 +90,8 @@ joined as (
         grid.company_code,
         grid.period_end_date,
         gl_balances.gl_balance,
+        closing_rate_totals.net_ar_closing_null_reason
+            as closing_rate_null_reason,
         coalesce(balances.ar_reporting, 0) as ar_reporting,
         coalesce(unapplied.unapplied_credits_reporting, 0)
             as unapplied_credits_reporting,
@@ -99,11 +101,7 @@ joined as (
         case
             when closing_rate_totals.company_code is null then 0
             else closing_rate_totals.net_ar_closing_reporting
-        end as net_ar_closing_reporting,
-        case
-            when closing_rate_totals.net_ar_closing_reporting is null
-                then closing_rate_totals.closing_rate_null_reason
-        end as closing_rate_null_reason
+        end as net_ar_closing_reporting
     from grid
     left join balances
         on

@@ -351,7 +351,7 @@ def _credit_limit_and_closing_rate_lines(con) -> list[str]:
     closing = _query(
         con,
         "select ar_historical_reporting, ar_closing_reporting, ar_unrealised_fx_reporting, "
-        "closing_rate_null_reason from marts.rpt_ar_closing_rate_totals "
+        "ar_closing_null_reason from marts.rpt_ar_closing_rate_totals "
         f"where segment_type = 'ledger' and as_of_date = date '{month_end.isoformat()}'",
     )
     if closing:

@@ -187,12 +187,13 @@ def test_worked_example_v2_figures(worked):
         ("2026-03-31", "USD", Decimal("900"), None),
     ]
     totals = worked.query(
-        "select ar_closing_reporting, net_ar_closing_reporting, closing_rate_null_reason "
-        "from marts.rpt_ar_closing_rate_totals"
+        "select ar_closing_reporting, net_ar_closing_reporting, ar_closing_null_reason, "
+        "net_ar_closing_null_reason from marts.rpt_ar_closing_rate_totals"
     )
     assert len(totals) == 6  # three month ends, ledger and company US01
     assert totals[["ar_closing_reporting", "net_ar_closing_reporting"]].isna().all().all()
-    assert (totals["closing_rate_null_reason"] == no_eur).all()
+    assert (totals["ar_closing_null_reason"] == no_eur).all()
+    assert (totals["net_ar_closing_null_reason"] == no_eur).all()
     gl = worked.query(
         "select gl_view, closing_rate_status, closing_rate_null_reason, reconciliation_status "
         "from marts.rpt_gl_reconciliation_monthly"

@@ -182,10 +182,21 @@ def assert_closing_rate_view_matches(build, source: Path | str) -> None:
         "cast(ar_closing_reporting as varchar) as closing "
         "from marts.rpt_ar_closing_rate_totals where segment_type = 'ledger'"
     )
+    # A currency without a closing rate blocks the ledger's total only when
+    # its AR summed over the companies is not zero.
+    by_currency: dict[tuple[str, str], list] = {}
+    for (day, _, currency), (units, _, closing) in expected.items():
+        total = by_currency.setdefault((day, currency), [0, 0, False])
+        total[0] += units
+        if closing is None:
+            total[2] = True
+        else:
+            total[1] += closing
     expected_totals: dict[str, int | None] = {}
-    for (day, _, _), (_, _, closing) in expected.items():
+    for (day, _), (units, closing, unrated) in by_currency.items():
         known = expected_totals.get(day, 0)
-        expected_totals[day] = None if known is None or closing is None else known + closing
+        blocked = known is None or (unrated and units != 0)
+        expected_totals[day] = None if blocked else known + closing
     got_totals = {r.as_of_date: _micro(r.closing) for r in totals.itertuples()}
     assert {d: got_totals.get(d) for d in expected_totals} == expected_totals
 
@@ -199,6 +210,12 @@ def test_demo_closing_rate_view_equals_the_reference(demo):
         "where ar_unrealised_fx_reporting <> 0"
     )
     assert moved["n"].iloc[0] > 0
+    # Credit-limit use is not vacuous either: customers are over their limit.
+    over = build.query(
+        "select sum(over_limit_account_count) as n, sum(limit_checked_ar_end) as ar "
+        "from marts.rpt_kpis_monthly where segment_type = 'ledger'"
+    )
+    assert over["n"].iloc[0] > 0 and over["ar"].iloc[0] > 0
 
 
 def test_v2_ledger_closing_rate_view_equals_the_reference(v2_ledger):
