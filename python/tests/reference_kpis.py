@@ -1023,6 +1023,11 @@ class ReferenceKpis:
         return rows["customer_id"].map(attributes[kind])
 
     def compute(self) -> pd.DataFrame:
+        """One row per period grain, period start, segment type and value,
+        with the wide marts' columns (money in reporting currency as floats
+        of exact sums; NULL as NaN) and has_facts (the segment has a balance,
+        document, write-off, recovery, receipt application or survey
+        response in it)."""
         out = []
         for period in self.periods.itertuples():
             attributes = self._attributes_at(period.end)
@@ -1324,15 +1329,3 @@ def _countback(ar: int, sales: np.ndarray, days: np.ndarray) -> float:
         else:
             return total + float(Fraction(remaining, s)) * int(days[month])
     return np.nan  # walked past the ledger's first month with AR left
-
-
-def reference_kpis(
-    inputs: dict[str, pd.DataFrame],
-    risk_tiers: pd.DataFrame | None = None,
-    size_bands: list | None = None,
-) -> pd.DataFrame:
-    """One row per period grain, period start, segment type and value, with
-    the wide marts' columns (money in reporting currency as floats of exact
-    sums; NULL as NaN) and has_facts (the segment has a balance, document,
-    write-off, recovery, receipt application or survey response in it)."""
-    return ReferenceKpis(inputs, risk_tiers, size_bands).compute()

@@ -112,6 +112,19 @@ revalued as (
 
 ),
 
+netted as (
+
+    -- Net AR = AR + unapplied credits - unapplied cash, in both views.
+    select
+        *,
+        ar_historical + unapplied_credits_historical
+        - unapplied_cash_historical as net_ar_historical,
+        ar_closing + unapplied_credits_closing
+        - unapplied_cash_closing as net_ar_closing
+    from revalued
+
+),
+
 final as (
 
     select
@@ -129,25 +142,17 @@ final as (
             as decimal(38, 4)
         ) as net_ar_transaction,
         ar_historical as ar_historical_reporting,
-        {{ to_money(
-            'ar_historical + unapplied_credits_historical'
-            ~ ' - unapplied_cash_historical'
-        ) }} as net_ar_historical_reporting,
+        {{ to_money('net_ar_historical') }} as net_ar_historical_reporting,
         closing_rate,
         closing_quote_date,
         ar_closing as ar_closing_reporting,
-        {{ to_money(
-            'ar_closing + unapplied_credits_closing - unapplied_cash_closing'
-        ) }} as net_ar_closing_reporting,
+        {{ to_money('net_ar_closing') }} as net_ar_closing_reporting,
         {{ to_money('ar_closing - ar_historical') }}
             as ar_unrealised_fx_reporting,
-        {{ to_money(
-            '(ar_closing + unapplied_credits_closing - unapplied_cash_closing)'
-            ~ ' - (ar_historical + unapplied_credits_historical'
-            ~ ' - unapplied_cash_historical)'
-        ) }} as net_ar_unrealised_fx_reporting,
+        {{ to_money('net_ar_closing - net_ar_historical') }}
+            as net_ar_unrealised_fx_reporting,
         closing_rate_null_reason
-    from revalued
+    from netted
 
 )
 
