@@ -7,8 +7,10 @@ KPI from the spec's words.
 Inputs: a dict of tables with the contract's column names, every cell as
 text (`inputs_from_folder` reads the extract files, `inputs_from_build` the
 rows a build kept after staging and validation), the risk tier per customer
-and month end (the project's scoring rule, the only figure taken from it),
-and the size-band seed.
+and month end (the project's scoring rule) and the project's expected
+collection date per open document and as-of date (its cash forecast, whose
+error in days the reference measures): the only figures taken from it; and
+the size-band seed.
 
 Money is exact: document amounts are integers of 1/10,000 of their currency,
 reporting amounts integers of 1/1,000,000 USD (micro-units). A rate is the
@@ -97,6 +99,8 @@ MONEY = [
     "settled_discounts",
     "settled_other",
     "paid_applied_amount",
+    "forecast_error_weight",
+    "unforecast_paid_amount",
     "cohort_amount",
     "cohort_at_risk_amount",
     "limit_checked_ar_end",
@@ -106,6 +110,8 @@ COUNTS = [
     "days_in_period",
     "active_account_count",
     "paid_document_count",
+    "forecast_error_document_count",
+    "unforecast_paid_document_count",
     "over_limit_account_count",
     "limit_left_out_account_count",
 ]
@@ -118,6 +124,11 @@ RATIOS = [
     "days_beyond_terms_days",
     "within_terms_share_pct",
     "days_to_pay_days",
+    "forecast_error_days",
+    "due_baseline_error_days",
+    "dbt_baseline_error_days",
+    "forecast_gain_vs_due_days",
+    "forecast_gain_vs_dbt_days",
     "cohort_at_risk_rate_pct",
     "over_limit_ar_share_pct",
     "ar_turnover",
@@ -379,11 +390,13 @@ class ReferenceKpis:
         inputs: dict[str, pd.DataFrame],
         risk_tiers: pd.DataFrame | None = None,
         size_bands: list | None = None,
+        forecasts: pd.DataFrame | None = None,
     ):
         self.size_bands = size_bands if size_bands is not None else size_bands_from_seed()
         self._load(inputs)
         self._balances()
         self._payments()
+        self._forecast_errors(forecasts)
         self.risk_tiers = {}
         if risk_tiers is not None:
             for row in risk_tiers.itertuples():
@@ -717,7 +730,7 @@ class ReferenceKpis:
             ):
                 timeline = changes[int(item)]
                 timeline[int(day)] = timeline.get(int(day), 0) - int(units)
-        paid_day = {}
+        self.paid_day = paid_day = {}
         for item, timeline in changes.items():
             if item in written_off:
                 continue
@@ -744,6 +757,99 @@ class ReferenceKpis:
                 "beyond": day - due[item],
                 "to_pay": day - issued[item],
             }
+        )
+
+    def _forecast_errors(self, forecasts: pd.DataFrame | None) -> None:
+        """Forecast error in days (v2), per document "paid" (as in days
+        beyond terms) that had a positive balance at the end of the month
+        before the one it was paid in: its weight (that balance), and the
+        absolute days between the paid day and the date expected at that
+        month end by the project (`forecasts`, as_of_date, document_id,
+        expected_collection_date; unforecast when absent or NULL), by the due
+        date (the next day when already past due) and by the due date plus
+        the customer's days beyond terms over the documents paid in the 12
+        months through that month end (the ledger's when the customer has
+        none, else 0), rounded half away from zero (the next day when that
+        date has passed)."""
+        expected = {}
+        if forecasts is not None:
+            for row in forecasts.itertuples():
+                day = (
+                    None
+                    if pd.isna(row.expected_collection_date)
+                    else _day(row.expected_collection_date)
+                )
+                expected[(_day(row.as_of_date), row.document_id)] = day
+        balance = {
+            (int(i), int(c)): int(m)
+            for i, c, u, m in zip(
+                self.open_cells["item"],
+                self.open_cells["column"],
+                self.open_cells["units"],
+                self.open_cells["micro"],
+                strict=True,
+            )
+            if u > 0
+        }
+        payments = self.payments
+        customer_of = self.items["customer_id"].to_numpy()
+        due = self.items["due"].to_numpy()
+        document_of = self.items["document_id"].to_numpy()
+        windows: dict[int, tuple[dict, Fraction | None]] = {}
+
+        def trailing(as_of: int) -> tuple[dict, Fraction | None]:
+            if as_of not in windows:
+                inside = payments[
+                    (payments["paid_day"] >= _trailing_12m_start(as_of))
+                    & (payments["paid_day"] <= as_of)
+                ]
+                weight = inside["weight"].to_numpy(dtype=object)
+                days = weight * inside["beyond"].to_numpy(dtype=object)
+                per = (
+                    pd.DataFrame(
+                        {"customer": customer_of[inside["item"].to_numpy()], "w": weight, "x": days}
+                    )
+                    .groupby("customer")[["w", "x"]]
+                    .sum()
+                )
+                customer = {c: Fraction(int(r.x), int(r.w)) for c, r in per.iterrows() if r.w}
+                total = int(per["w"].sum()) if len(per) else 0
+                ledger = Fraction(int(per["x"].sum()), total) if total else None
+                windows[as_of] = (customer, ledger)
+            return windows[as_of]
+
+        def half_away(value: Fraction) -> int:
+            whole = int(abs(value) + Fraction(1, 2))
+            return whole if value >= 0 else -whole
+
+        rows = []
+        for item, paid in self.paid_day.items():
+            as_of = paid - _date(paid).day  # the previous month end
+            column = int(np.searchsorted(self.as_of, as_of))
+            if column >= len(self.as_of) or self.as_of[column] != as_of:
+                continue
+            weight = balance.get((item, column))
+            if weight is None:
+                continue
+            customer, ledger = trailing(as_of)
+            shift = customer.get(customer_of[item], ledger)
+            dbt_day = int(due[item]) + (half_away(shift) if shift is not None else 0)
+            dbt_day = dbt_day if dbt_day > as_of else as_of + 1
+            due_day = int(due[item]) if due[item] >= as_of else as_of + 1
+            project = expected.get((as_of, document_of[item]))
+            rows.append(
+                {
+                    "item": item,
+                    "paid_day": paid,
+                    "weight": weight,
+                    "forecast": project is not None,
+                    "project": abs(paid - project) if project is not None else 0,
+                    "due": abs(paid - due_day),
+                    "dbt": abs(paid - dbt_day),
+                }
+            )
+        self.forecast_errors = pd.DataFrame(
+            rows, columns=["item", "paid_day", "weight", "forecast", "project", "due", "dbt"]
         )
 
     # -- per period: one row per document (or response) and fact --
@@ -907,6 +1013,29 @@ class ReferenceKpis:
                         paid["beyond"].to_numpy() <= TERMS_GRACE_DAYS, weight, 0
                     ),
                     "paid_x_to_pay": weight * paid["to_pay"].to_numpy(dtype=np.int64),
+                }
+            )
+        )
+
+        errors = self.forecast_errors[
+            (self.forecast_errors["paid_day"] >= start) & (self.forecast_errors["paid_day"] <= end)
+        ]
+        forecast = errors["forecast"].to_numpy(dtype=bool)
+        weight = errors["weight"].to_numpy(dtype=np.int64)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "item": errors["item"].to_numpy(),
+                    "forecast_error_document_count": forecast.astype(int),
+                    "forecast_error_weight": np.where(forecast, weight, 0),
+                    **{
+                        f"{method}_x_error": np.where(
+                            forecast, weight * errors[method].to_numpy(dtype=np.int64), 0
+                        )
+                        for method in ("project", "due", "dbt")
+                    },
+                    "unforecast_paid_document_count": (~forecast).astype(int),
+                    "unforecast_paid_amount": np.where(forecast, 0, weight),
                 }
             )
         )
@@ -1216,6 +1345,29 @@ class ReferenceKpis:
             "days_to_pay_days": ratio(f["paid_x_to_pay"], f["paid_applied_amount"])
             if f["paid_applied_amount"] > 0
             else np.nan,
+            "forecast_error_document_count": f["forecast_error_document_count"],
+            "unforecast_paid_document_count": f["unforecast_paid_document_count"],
+            **{
+                column: ratio(f[f"{method}_x_error"], f["forecast_error_weight"])
+                if f["forecast_error_weight"] > 0
+                else np.nan
+                for column, method in (
+                    ("forecast_error_days", "project"),
+                    ("due_baseline_error_days", "due"),
+                    ("dbt_baseline_error_days", "dbt"),
+                )
+            },
+            **{
+                column: ratio(
+                    f[f"{method}_x_error"] - f["project_x_error"], f["forecast_error_weight"]
+                )
+                if f["forecast_error_weight"] > 0
+                else np.nan
+                for column, method in (
+                    ("forecast_gain_vs_due_days", "due"),
+                    ("forecast_gain_vs_dbt_days", "dbt"),
+                )
+            },
             "ar_turnover": ratio(net_sales, ar_begin + ar_end, 2)
             if ar_begin + ar_end > 0
             else np.nan,

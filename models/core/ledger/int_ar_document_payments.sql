@@ -1,9 +1,8 @@
 -- One row per receipt application to an invoice or debit memo that was
 -- "paid" (kpi_definitions.md v2, days beyond terms; DECISIONS D77): its
--- balance first reached zero or less on paid_date, on the timeline of its
--- balance events without the applications whose receipts were reversed by
--- the extract date, and it carries no write-off. Each of its applications
--- that stands (not reversed) weighs by what it took off the balance in
+-- balance first reached zero or less on paid_date (int_ar_paid_documents)
+-- and it carries no write-off. Each of its applications that stands (not
+-- reversed by the extract date) weighs by what it took off the balance in
 -- reporting currency, at the application's own date:
 --   days_beyond_terms = application_date - due_date   (early is negative)
 --   days_to_pay       = application_date - document_date
@@ -19,8 +18,6 @@ balance_events as (
         document_id,
         source_id,
         event_type,
-        event_date,
-        amount_document_change,
         amount_reporting_change
     from {{ ref('int_ar_balance_events') }}
 
@@ -59,61 +56,12 @@ reversed_applications as (
 
 ),
 
-written_off_documents as (
-
-    select distinct document_id
-    from balance_events
-    where event_type = 'write_off'
-
-),
-
-standing_events as (
-
-    -- The balance as the extract date knows it: a reversed application and
-    -- its discount never happened, so neither does their reversal.
-    select
-        balance_events.document_id,
-        balance_events.event_date,
-        sum(balance_events.amount_document_change) as amount_document_change
-    from balance_events
-    left join reversed_applications
-        on balance_events.source_id = reversed_applications.application_id
-    left join written_off_documents
-        on balance_events.document_id = written_off_documents.document_id
-    where
-        written_off_documents.document_id is null
-        and not (
-            reversed_applications.application_id is not null
-            and balance_events.event_type in (
-                'cash_applied', 'discount', 'reversal', 'discount_reversal'
-            )
-        )
-    group by 1, 2
-
-),
-
-daily_balances as (
-
-    select
-        document_id,
-        event_date,
-        sum(amount_document_change) over (
-            partition by document_id
-            order by event_date
-            rows between unbounded preceding and current row
-        ) as balance_document
-    from standing_events
-
-),
-
 paid_documents as (
 
     select
         document_id,
-        min(event_date) as paid_date
-    from daily_balances
-    where balance_document <= 0
-    group by 1
+        paid_date
+    from {{ ref('int_ar_paid_documents') }}
 
 ),
 

@@ -7,8 +7,9 @@
 --   balances at the period end (and ar_begin at the day before its start)
 --     from the aging and unapplied snapshots;
 --   flows dated in the period (sales, the settlement mix, documents
---     paid, invoices and their disputes, survey responses) from the
---     documents, balance events, payments and feedback, by calendar month,
+--     paid and the error of their forecasts, invoices and their disputes,
+--     survey responses) from the documents, balance events, payments,
+--     forecast errors and feedback, by calendar month,
 --     then summed into quarters and years.
 {%- set bucket_orders = range(1, 7) %}
 {%- set bucket_columns = [] %}
@@ -216,6 +217,40 @@ payment_flows as (
 
 ),
 
+forecast_error_flows as (
+
+    -- Forecast error in days (v2): documents paid in the month that were
+    -- open at the previous month end, each weighed by its balance then. The
+    -- three forecasts are compared on the documents the project forecast;
+    -- the rest are counted beside.
+    select
+        month_start_date,
+        customer_id,
+        company_code,
+        currency_code,
+        {%- set forecast = 'expected_collection_date is not null' %}
+        sum(case when {{ forecast }} then 1 else 0 end)
+            as forecast_error_document_count,
+        sum(case when {{ forecast }} then open_amount_reporting else 0 end)
+            as forecast_error_weight,
+        {%- for method in ['forecast', 'due_baseline', 'dbt_baseline'] %}
+            sum(
+                case
+                    when {{ forecast }}
+                        then open_amount_reporting * {{ method }}_error_days
+                    else 0
+                end
+            ) as {{ method }}_weight_x_error_days,
+        {%- endfor %}
+        sum(case when {{ forecast }} then 0 else 1 end)
+            as unforecast_paid_document_count,
+        sum(case when {{ forecast }} then 0 else open_amount_reporting end)
+            as unforecast_paid_amount
+    from {{ ref('int_cash_forecast_errors') }}
+    group by 1, 2, 3, 4
+
+),
+
 feedback_flows as (
 
     select
@@ -340,6 +375,21 @@ flow_rows as (
             'paid_amount_x_days_to_pay',
         ]) }}
     from payment_flows
+
+    union all
+
+    select
+        month_start_date,
+        customer_id,
+        company_code,
+        currency_code,
+        {{ zero_filled(flow_columns, [
+            'forecast_error_document_count', 'forecast_error_weight',
+            'forecast_weight_x_error_days', 'due_baseline_weight_x_error_days',
+            'dbt_baseline_weight_x_error_days',
+            'unforecast_paid_document_count', 'unforecast_paid_amount',
+        ]) }}
+    from forecast_error_flows
 
     union all
 

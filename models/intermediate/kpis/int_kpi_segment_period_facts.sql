@@ -4,8 +4,10 @@
 {%- set summed = kpi_fact_columns() %}
 {#- Counts and score sums are whole numbers (bigint); the rest is money. -#}
 {%- set whole_numbers = [
-    'open_item_count_end', 'paid_document_count', 'invoice_count',
-    'disputed_invoice_count', 'csat_score_sum', 'csat_response_count',
+    'open_item_count_end', 'paid_document_count',
+    'forecast_error_document_count', 'unforecast_paid_document_count',
+    'invoice_count', 'disputed_invoice_count', 'csat_score_sum',
+    'csat_response_count',
 ] %}
 
 with

@@ -175,6 +175,34 @@ formulas as (
                     'paid_amount_x_days_to_pay', 'paid_applied_amount'
                 ) }}
         end as days_to_pay_days,
+        -- Forecast error in days (v2): amount-weighted mean absolute error
+        -- of the project's forecast and of the two naive baselines on the
+        -- same documents; a gain is the baseline's error minus the
+        -- project's (positive: the project's forecast was closer).
+        {%- for method in ['forecast', 'due_baseline', 'dbt_baseline'] %}
+            case
+                when forecast_error_weight > 0
+                    then {{ ratio(
+                        method ~ '_weight_x_error_days', 'forecast_error_weight'
+                    ) }}
+            end as {{ method }}_error_days,
+        {%- endfor %}
+        {%- for baseline in ['due', 'dbt'] %}
+            case
+                when forecast_error_weight > 0
+                    then {{ ratio(
+                        baseline ~ '_baseline_weight_x_error_days'
+                        ~ ' - forecast_weight_x_error_days',
+                        'forecast_error_weight'
+                    ) }}
+            end as forecast_gain_vs_{{ baseline }}_days,
+        {%- endfor %}
+        case
+            when forecast_error_weight > 0 then null
+            when unforecast_paid_document_count > 0
+                then 'no paid document the project forecast'
+            else 'none paid'
+        end as forecast_error_null_reason,
         -- Billing-cohort at-risk rate (v2): on the month's own row, once
         -- month m+3 is closed.
         case

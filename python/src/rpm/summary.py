@@ -325,8 +325,36 @@ def v2_kpi_lines(con) -> list[str]:
         )
     else:
         lines.append("  billing cohorts: none judged yet (month m+3 not closed)")
+    lines += _forecast_error_lines(con)
     lines += _credit_limit_and_closing_rate_lines(con)
     return ["", "Payment behaviour (spec v2), whole ledger:", *lines] if lines else []
+
+
+def _forecast_error_lines(con) -> list[str]:
+    """The latest closed month's and quarter's forecast error in days: the
+    project's cash forecast against the two naive baselines."""
+    lines: list[str] = []
+    for grain, table in (("month", "rpt_kpis_monthly"), ("quarter", "rpt_kpis_quarterly")):
+        rows = _query(
+            con,
+            "select period_start_date, forecast_error_days, due_baseline_error_days, "
+            "dbt_baseline_error_days, forecast_error_document_count, forecast_error_null_reason "
+            f"from marts.{table} where segment_type = 'ledger' and is_closed "
+            "order by period_start_date desc limit 1",
+        )
+        if not rows:
+            continue
+        period, project, due, dbt, documents, reason = rows[0]
+        label = period.strftime("%Y-%m") if grain == "month" else _quarter(period)
+        if project is None:
+            lines.append(f"  forecast error {grain} {label}: n/a ({reason})")
+            continue
+        lines.append(
+            f"  forecast error {grain} {label} ({documents} documents paid): "
+            f"project {project:.1f} d, due date {due:.1f} d ({due - project:+.1f}), "
+            f"due + days beyond terms {dbt:.1f} d ({dbt - project:+.1f})"
+        )
+    return lines
 
 
 def _credit_limit_and_closing_rate_lines(con) -> list[str]:

@@ -5,6 +5,7 @@ marts' values; every mart column is documented (dbt docs generate)."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
@@ -146,6 +147,24 @@ def test_worked_example_v2_figures(worked):
         )
         assert (paid["paid_document_count"] == 0).all()
         assert paid.drop(columns="paid_document_count").isna().all().all()
+    # Forecast error in days (D83): no document was paid, so NULL with the
+    # reason in every period.
+    for table in tables.values():
+        errors = worked.query(
+            "select forecast_error_document_count, unforecast_paid_document_count, "
+            "forecast_error_days, due_baseline_error_days, dbt_baseline_error_days, "
+            f"forecast_error_null_reason from marts.{table} where segment_type = 'ledger'"
+        )
+        assert (errors["forecast_error_document_count"] == 0).all()
+        assert (errors["unforecast_paid_document_count"] == 0).all()
+        assert (
+            errors[["forecast_error_days", "due_baseline_error_days", "dbt_baseline_error_days"]]
+            .isna()
+            .all()
+            .all()
+        )
+        assert (errors["forecast_error_null_reason"] == "none paid").all()
+    assert worked.query("select count(*) as n from marts.rpt_cash_forecast_errors")["n"][0] == 0
     # Billing-cohort at-risk rate: NULL for January to March (month m+3 ends
     # after the extract date 2026-03-31); quarters are monthly only.
     months = worked.query(
@@ -304,6 +323,8 @@ SEMANTIC_METRICS = [
     "days_beyond_terms_days",
     "within_terms_share_pct",
     "days_to_pay_days",
+    "forecast_error_days",
+    "forecast_gain_vs_due_days",
     "over_limit_ar_share_pct",
 ]
 
@@ -345,7 +366,15 @@ def assert_semantic_layer_matches(root: Path, build, tmp_path: Path) -> None:
     the ledger rows of the marts. Months of the ledger's first year before
     its first month come out of the calendar with days only (every metric
     NULL); they are not reported periods."""
-    # mf reads target/semantic_manifest.json under the project root.
+    # mf reads target/semantic_manifest.json under the project root: one
+    # test at a time writes and reads it (the test command runs two workers).
+    (root / "target").mkdir(exist_ok=True)
+    with open(root / "target" / ".semantic_test.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _assert_semantic_layer_matches(root, build, tmp_path)
+
+
+def _assert_semantic_layer_matches(root: Path, build, tmp_path: Path) -> None:
     parsed = subprocess.run(
         [str(BIN / "dbt"), "parse", "--no-use-colors"],
         cwd=root,
@@ -436,6 +465,16 @@ def test_summary_reads_a_ledger_of_millions(demo):
     assert "at risk at the end of month m+3" in text
     assert "days beyond terms" in text
     assert "% of AR over limit" in text and "at closing rates (unrealised FX" in text
+    # Forecast error in days (D83): the latest closed month has documents
+    # paid, and the revised forecast beats both naive baselines there.
+    month = build.query(
+        "select forecast_error_days, forecast_gain_vs_due_days, forecast_gain_vs_dbt_days "
+        "from marts.rpt_kpis_monthly where segment_type = 'ledger' and is_closed "
+        "order by period_start_date desc limit 1"
+    ).iloc[0]
+    assert month["forecast_gain_vs_due_days"] > 0 and month["forecast_gain_vs_dbt_days"] > 0
+    assert "forecast error month" in text
+    assert f"project {month['forecast_error_days']:.1f} d" in text
 
 
 def test_summary_shows_the_latest_closed_month_and_quarter(worked):
@@ -461,6 +500,7 @@ def test_summary_shows_the_latest_closed_month_and_quarter(worked):
         "paid within terms n/a, days to pay n/a"
     ) in v2_text
     assert "billing cohorts: none judged yet" in v2_text
+    assert "forecast error month 2026-02: n/a (none paid)" in v2_text
     # C1 owes EUR without a usable closing quote: no customer has a usable
     # limit; the EUR AR has no closing rate either.
     assert (

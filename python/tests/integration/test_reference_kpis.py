@@ -1,8 +1,10 @@
 """The wide KPI marts (rpt_kpis_monthly / _quarterly / _yearly) against an
 independent pandas re-computation from the extract (reference_kpis.py), for
 every period grain, segment type and segment value, column by column to the
-cent (NULL must match NULL). The reference takes one figure from the
-project: the risk tier scored per customer and month end (a scoring rule).
+cent (NULL must match NULL). The reference takes two figures from the
+project: the risk tier scored per customer and month end (a scoring rule)
+and the cash forecast's expected collection dates (whose error in days it
+measures).
 
 On the messy ledger the reference reads what the build kept (its staged and
 validated rows) instead of the files: quarantine is the project's decision,
@@ -43,6 +45,16 @@ def risk_tiers(build) -> pd.DataFrame:
     )
 
 
+def forecasts(build) -> pd.DataFrame:
+    """The project's cash forecast at each month end (expected collection
+    date per open document): the dates whose error in days is measured."""
+    return build.query(
+        "select as_of_date, document_id, expected_collection_date "
+        "from intermediate.int_cash_forecast_documents "
+        "where as_of_date = last_day(as_of_date)"
+    )
+
+
 def reference_model(build, source: Path | str) -> ReferenceKpis:
     """The reference for a build, loaded once per build: from the extract
     folder `source`, or (source 'staged') from the rows the build kept."""
@@ -52,7 +64,7 @@ def reference_model(build, source: Path | str) -> ReferenceKpis:
             inputs = inputs_from_build(build.query)
         else:
             inputs = inputs_from_folder(Path(source))
-        _models[key] = ReferenceKpis(inputs, risk_tiers(build))
+        _models[key] = ReferenceKpis(inputs, risk_tiers(build), forecasts=forecasts(build))
     return _models[key]
 
 

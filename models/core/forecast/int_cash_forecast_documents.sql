@@ -1,22 +1,30 @@
 -- The cash forecast per document: one row per open INV/DM (positive open
 -- balance) at each month end and at the extract date, with the date it is
 -- expected to be collected, using only what was known on that date
--- (DECISIONS D42):
---   history   due_date + the customer's amount-weighted days late (signed:
---             early counts negative) over INV/DM settled in the trailing
---             risk_window_months (12) up to the as-of month; the ledger's
---             when the customer settled nothing then; 0 when nobody did
---   dispute   an open dispute on the document adds the typical resolution
---             time of its type: the mean days to resolve of that type's
---             disputes resolved in the trailing window (the type's SLA from
---             kpi_benchmarks when none were)
---   promise   an open promise overrides: the promised date (a promise naming
---             the document; a promise without one covers the customer's open
---             documents by due date up to the promised amount)
---   overdue   an expected date on or before the as-of date moves to the next
---             day; beyond forecast_max_days_past_due (90) past due, without
---             a promise, the document is not forecast (the allowance covers
---             it): expected_collection_date is NULL
+-- (DECISIONS D42, revised by D83 after measuring its error in days):
+--   history   due_date + the customer's days beyond terms (v2; signed:
+--             early counts negative) over the documents paid in the
+--             trailing risk_window_months (12) up to the as-of month; the
+--             ledger's when the customer paid nothing then; 0 when nobody
+--             did (int_customer_days_beyond_terms)
+--   dispute   an open dispute holds the payment until it is expected to be
+--             resolved: its opened_date plus the typical resolution time of
+--             its type (the mean days to resolve of that type's disputes
+--             resolved in the trailing window; the type's SLA from
+--             kpi_benchmarks when none were), when that is later than the
+--             history date
+--   promise   an open promise naming the document overrides: its promised
+--             date. A promise without a document covers the customer's open
+--             documents by due date up to the promised amount, as a
+--             deadline: it brings a later date forward, never pushes an
+--             earlier one back, and dates no document too far past due
+--   due_date  a date on or before the as-of date for a document not yet due
+--             (an early payer that has not paid this one yet) moves to the
+--             due date
+--   overdue   a date on or before the as-of date for a document past due
+--             moves to the next day; beyond forecast_max_days_past_due (90)
+--             past due, without a promise, the document is not forecast (the
+--             allowance covers it): expected_collection_date is NULL
 {%- set reporting_currency = var('reporting_currency') %}
 
 with
@@ -53,22 +61,9 @@ customer_history as (
     select
         customer_id,
         month_start_date,
-        window_settled_amount,
-        window_settled_amount_signed_days_late
-    from {{ ref('int_customer_payment_history') }}
-
-),
-
-ledger_history as (
-
-    select
-        month_start_date,
-        {{ ratio(
-            'sum(window_settled_amount_signed_days_late)',
-            'nullif(sum(window_settled_amount), 0)'
-        ) }} as ledger_days_late
-    from customer_history
-    group by 1
+        customer_days_beyond_terms,
+        trailing_days_beyond_terms
+    from {{ ref('int_customer_days_beyond_terms') }}
 
 ),
 
@@ -116,7 +111,8 @@ dispute_slas as (
 open_disputes as (
 
     -- Disputes open at the as-of date, per document: the longest typical
-    -- resolution among them.
+    -- resolution among them and the latest date they are expected to be
+    -- resolved by.
     select
         open_items.as_of_date,
         open_items.document_id,
@@ -125,7 +121,16 @@ open_disputes as (
                 typical_resolution.typical_resolution_days,
                 dispute_slas.sla_days
             )
-        ) as dispute_resolution_days
+        ) as dispute_resolution_days,
+        max(
+            {{ add_days(
+                'disputes.opened_date',
+                'cast(' ~ round_exact(
+                    'coalesce(typical_resolution.typical_resolution_days, '
+                    ~ 'dispute_slas.sla_days)', 0
+                ) ~ ' as integer)'
+            ) }}
+        ) as dispute_resolution_date
     from open_items
     inner join disputes
         on
@@ -236,32 +241,24 @@ estimated as (
     select
         open_items.*,
         open_disputes.dispute_resolution_days,
-        customer_history.window_settled_amount > 0 as has_customer_history,
-        coalesce(
-            {{ ratio(
-                'customer_history.window_settled_amount_signed_days_late',
-                'nullif(customer_history.window_settled_amount, 0)'
-            ) }},
-            ledger_history.ledger_days_late,
-            0
-        ) as history_days_late,
-        coalesce(
-            document_promises.promised_date,
-            case
-                when
-                    customer_promise_coverage.open_amount_before
-                    < customer_promise_coverage.promised_amount_reporting
-                    then customer_promise_coverage.promised_date
-            end
-        ) as promised_date
+        open_disputes.dispute_resolution_date,
+        document_promises.promised_date as document_promised_date,
+        customer_history.customer_days_beyond_terms is not null
+            as has_customer_history,
+        coalesce(customer_history.trailing_days_beyond_terms, 0)
+            as history_days_late,
+        case
+            when
+                customer_promise_coverage.open_amount_before
+                < customer_promise_coverage.promised_amount_reporting
+                then customer_promise_coverage.promised_date
+        end as customer_promised_date
     from open_items
     left join customer_history
         on
             open_items.customer_id = customer_history.customer_id
             and open_items.as_of_month_start_date
             = customer_history.month_start_date
-    left join ledger_history
-        on open_items.as_of_month_start_date = ledger_history.month_start_date
     left join open_disputes
         on
             open_items.as_of_date = open_disputes.as_of_date
@@ -283,11 +280,70 @@ dated as (
         *,
         {{ add_days(
             'due_date',
-            'cast(' ~ round_exact(
-                'history_days_late + coalesce(dispute_resolution_days, 0)', 0
-            ) ~ ' as integer)'
+            'cast(' ~ round_exact('history_days_late', 0) ~ ' as integer)'
         ) }} as history_collection_date
     from estimated
+
+),
+
+held as (
+
+    -- An open dispute expected to be resolved after the history date holds
+    -- the payment until then.
+    select
+        *,
+        coalesce(dispute_resolution_date > history_collection_date, false)
+            as is_held_by_dispute,
+        case
+            when dispute_resolution_date > history_collection_date
+                then dispute_resolution_date
+            else history_collection_date
+        end as unpromised_date
+    from dated
+
+),
+
+unpromised as (
+
+    -- The date without a promise: one on or before the as-of date moves to
+    -- the due date when the document is not yet due, else to the next day.
+    select
+        *,
+        case
+            when unpromised_date > as_of_date then unpromised_date
+            when due_date > as_of_date then due_date
+            else {{ add_days('as_of_date', 1) }}
+        end as unpromised_expected_date,
+        case
+            when unpromised_date > as_of_date and is_held_by_dispute
+                then 'dispute'
+            when unpromised_date > as_of_date then 'history'
+            when due_date > as_of_date then 'due_date'
+            else 'overdue'
+        end as unpromised_basis
+    from held
+
+),
+
+promised as (
+
+    -- A promise naming the document dates it. A promise without one is a
+    -- deadline for the forecast documents it covers: it brings a later date
+    -- forward, never pushes an earlier one back, and dates nothing too far
+    -- past due to be forecast.
+    select
+        *,
+        coalesce(document_promised_date, customer_promised_date)
+            as promised_date,
+        coalesce(
+            document_promised_date is not null
+            or (
+                days_past_due <= {{ var('forecast_max_days_past_due') }}
+                and customer_promised_date < unpromised_expected_date
+            ),
+            false
+        ) as is_dated_by_promise
+    from unpromised
 
 ),
 
@@ -308,25 +364,22 @@ final as (
         coalesce(has_customer_history, false) as has_customer_history,
         history_days_late,
         dispute_resolution_days,
+        dispute_resolution_date,
         promised_date,
         history_collection_date,
         case
-            when promised_date is not null then promised_date
+            when is_dated_by_promise then promised_date
             when days_past_due > {{ var('forecast_max_days_past_due') }}
                 then null
-            when history_collection_date <= as_of_date
-                then {{ add_days('as_of_date', 1) }}
-            else history_collection_date
+            else unpromised_expected_date
         end as expected_collection_date,
         case
-            when promised_date is not null then 'promise'
+            when is_dated_by_promise then 'promise'
             when days_past_due > {{ var('forecast_max_days_past_due') }}
                 then 'not_forecast'
-            when history_collection_date <= as_of_date then 'overdue'
-            when dispute_resolution_days is not null then 'dispute'
-            else 'history'
+            else unpromised_basis
         end as expected_date_basis
-    from dated
+    from promised
 
 )
 
