@@ -7,6 +7,8 @@ fi
 echo "chromium not found: installing Debian's chromium package with apt" >&2
 sudo=""
 [ "$(id -u)" = 0 ] || sudo=sudo
+# Test workers may install at the same time: one apt at a time.
+exec 9>/tmp/rpm-apt.lock && flock 9
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
 command -v chromium

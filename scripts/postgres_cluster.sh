@@ -36,6 +36,8 @@ install_if_missing() {
         echo "PostgreSQL 15 not found in $PG_BIN: installing it with apt" >&2
         local sudo=""
         [ "$(id -u)" = 0 ] || sudo=sudo
+        # Test workers may install at the same time: one apt at a time.
+        exec 9>/tmp/rpm-apt.lock && flock 9
         $sudo apt-get update -qq
         DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql-15 >/dev/null
     fi

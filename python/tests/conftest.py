@@ -30,3 +30,55 @@ def worked_example() -> Path:
 def small_extract(tmp_path_factory) -> tuple[Path, dict]:
     out = tmp_path_factory.mktemp("extract") / "small"
     return out, make_extract(out)
+
+
+# The test command runs on two pytest-xdist workers (`-n 2 --dist loadgroup`,
+# Makefile). Each worker builds the session fixtures its tests ask for, so
+# tests sharing an expensive build, or one server, run on one worker: a
+# group per engine (one throwaway PostgreSQL cluster, one Spark at a time)
+# and per costly ledger (the demo's, the next day's, the v2 ledger's, the
+# messy one's, the audited pair); the tests on the small shared builds
+# (worked example, clean, restated) run together, and a test that builds its own
+# ledger runs on any worker.
+XDIST_GROUPS = (
+    ("postgres", ("postgres",)),
+    ("spark", ("clean_on_spark", "worked_on_spark", "spark_cluster")),
+    ("demo", ("demo", "unpatterned")),
+    ("next_day", ("next_day_builds", "v2_ledger_mid_march")),
+    ("v2_ledger", ("v2_ledger",)),
+    ("messy", ("messy", "rejected")),
+    ("audited", ("audited",)),
+)
+ENGINE_MODULES = {
+    "test_postgres_build": "postgres",
+    "test_package_install": "postgres",
+    "test_target_schemas": "postgres",
+    "test_spark_build": "spark",
+    "test_spark_cluster": "spark",
+}
+
+
+SHARED_SMALL_BUILDS = ("clean", "worked", "restated")
+
+
+def xdist_group(item: pytest.Item) -> str | None:
+    """The worker group of an integration test; None (any worker) for a test
+    that shares no build."""
+    if item.get_closest_marker("integration") is None:
+        return None
+    module = item.module.__name__.rsplit(".", 1)[-1]
+    if module in ENGINE_MODULES:
+        return ENGINE_MODULES[module]
+    for group, fixtures in XDIST_GROUPS:
+        if any(name in item.fixturenames for name in fixtures):
+            return group
+    if any(name in item.fixturenames for name in SHARED_SMALL_BUILDS):
+        return "small_builds"
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        group = xdist_group(item)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
