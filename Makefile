@@ -85,7 +85,7 @@ unit: setup
 	$(BIN)/pytest python/tests -m "not integration" -q
 
 integration: setup
-	$(BIN)/pytest python/tests -m integration -q -n 2 --dist loadgroup
+	$(BIN)/pytest python/tests -m integration -q -n 2 --dist loadgroup --no-loadscope-reorder
 
 # Randomized ledgers beyond the test command's fixed seeds: seeds 1..N (each
 # about a minute: two builds). A failing seed reproduces with
@@ -97,7 +97,7 @@ fuzz: setup
 # Two pytest-xdist workers (the machine's two cores): tests that share a
 # costly build or a server run on one worker (python/tests/conftest.py).
 test: setup lint
-	$(BIN)/pytest python/tests -q -n 2 --dist loadgroup --durations=25
+	$(BIN)/pytest python/tests -q -n 2 --dist loadgroup --no-loadscope-reorder --durations=25
 
 # Benchmarks (about two hours on 2 cores): generator at 100k, 1M and 10M
 # invoices; DuckDB builds (full, per layer, then incremental after one more

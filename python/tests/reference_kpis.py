@@ -766,7 +766,7 @@ class ReferenceKpis:
         absolute days between the paid day and the date expected at that
         month end by the project (`forecasts`, as_of_date, document_id,
         expected_collection_date; unforecast when absent or NULL), by the due
-        date (the next day when already past due) and by the due date plus
+        date (the next day when due by that month end) and by the due date plus
         the customer's days beyond terms over the documents paid in the 12
         months through that month end (the ledger's when the customer has
         none, else 0), rounded half away from zero (the next day when that
@@ -835,7 +835,7 @@ class ReferenceKpis:
             shift = customer.get(customer_of[item], ledger)
             dbt_day = int(due[item]) + (half_away(shift) if shift is not None else 0)
             dbt_day = dbt_day if dbt_day > as_of else as_of + 1
-            due_day = int(due[item]) if due[item] >= as_of else as_of + 1
+            due_day = int(due[item]) if due[item] > as_of else as_of + 1
             project = expected.get((as_of, document_of[item]))
             rows.append(
                 {

@@ -8,7 +8,7 @@
 --                  (int_cash_forecast_documents); NULL when it did not
 --                  forecast the document (too far past due, no promise)
 --   due_baseline   the due date, or the day after the month end when the
---                  document was already past due
+--                  document was already due (past due, or due that day)
 --   dbt_baseline   the due date plus the customer's days beyond terms over
 --                  the trailing risk_window_months (12) up to that month
 --                  end (int_customer_days_beyond_terms: the ledger's when
@@ -37,7 +37,6 @@ forecasts as (
         customer_id,
         company_code,
         due_date,
-        days_past_due,
         open_amount_reporting,
         expected_collection_date,
         expected_date_basis,
@@ -80,12 +79,13 @@ open_at_month_end as (
         forecasts.open_amount_reporting,
         forecasts.expected_collection_date,
         forecasts.expected_date_basis,
+        -- Due on the month end or before: still open then, so the next day.
         case
-            when forecasts.days_past_due > 0
+            when forecasts.due_date <= forecasts.as_of_date
                 then {{ add_days('forecasts.as_of_date', 1) }}
             else forecasts.due_date
         end as due_baseline_date,
-        customer_days_beyond_terms.trailing_days_beyond_terms
+        coalesce(customer_days_beyond_terms.trailing_days_beyond_terms, 0)
             as baseline_days_beyond_terms
     from paid_documents
     inner join forecasts

@@ -1,5 +1,5 @@
 -- Published as is from int_cash_forecast_errors
--- (models/intermediate/operations): the KPI facts read that one,
+-- (models/core/forecast): the KPI facts read that one,
 -- so marts stay leaves. Grain, columns, tests: the YAML of this mart.
 {{ config(materialized=rpm.thin_mart_materialization()) }}
 
