@@ -43,7 +43,7 @@ def small_extract(tmp_path_factory) -> tuple[Path, dict]:
 # and a test that builds its own ledger runs on any worker. Groups are
 # handed out longest first (the order below), then the single tests.
 XDIST_GROUPS = (
-    ("spark", ("clean_on_spark", "worked_on_spark", "spark_cluster")),
+    ("spark", ("clean_on_spark", "spark_cluster")),
     ("postgres", ("postgres",)),
     ("next_day", ("next_day_builds", "v2_ledger_mid_march")),
     ("demo", ("demo", "unpatterned")),

@@ -503,17 +503,12 @@ def spark_build(root: Path, extract: Path, workdir: Path) -> SparkBuild:
 
 @pytest.fixture(scope="session")
 def clean_on_spark(root, clean, tmp_path_factory):
-    """The `clean` fixture's extract, built on Spark."""
-    extract = clean[0].database.parent.parent / "extract"
-    return spark_build(root, extract, tmp_path_factory.mktemp("clean_spark"))
-
-
-@pytest.fixture(scope="session")
-def worked_on_spark(root, worked_example, tmp_path_factory):
-    """The worked example, from a folder whose path holds an apostrophe,
-    spaces and non-ASCII letters (Spark SQL gets paths as escaped literals)."""
-    work = tmp_path_factory.mktemp("worked_spark")
-    shutil.copytree(worked_example, work / AWKWARD_FOLDER)
+    """The `clean` fixture's extract built on Spark, from a folder whose path
+    holds an apostrophe, spaces and non-ASCII letters (Spark SQL gets paths
+    as escaped literals). The one Spark build in session mode: the cluster
+    builds the worked example (test_spark_cluster.py)."""
+    work = tmp_path_factory.mktemp("clean_spark")
+    shutil.copytree(clean[0].database.parent.parent / "extract", work / AWKWARD_FOLDER)
     return spark_build(root, work / AWKWARD_FOLDER, work)
 
 

@@ -2,7 +2,7 @@
 apostrophe, spaces and non-ASCII letters loads (whole, then row by row on
 the next run) into the same marts as the worked example's own folder; the
 Postgres loader's export reads such a path too (Spark: test_spark_build.py,
-worked_on_spark)."""
+clean_on_spark; test_spark_cluster.py, worked_on_cluster)."""
 
 from __future__ import annotations
 

@@ -5,7 +5,8 @@ method thrift). rpm-load loads the raw schema through the Thrift server and
 `dbt build` runs every SQL model, data test and unit test there; every mart
 row equals DuckDB's on the same extract, decimals exactly, doubles to a
 relative 1e-9 (docs/spark.md); a cluster whose decimal setting would round
-money is refused before anything builds."""
+money is refused before anything builds. The cluster builds the worked
+example; the generated ledger is built in session mode (test_spark_build.py)."""
 
 from __future__ import annotations
 
@@ -31,16 +32,6 @@ def worked_on_cluster(root, worked_example, spark_cluster, tmp_path_factory):
     return spark_cluster_build(root, work / AWKWARD_FOLDER, work / "build", spark_cluster)
 
 
-@pytest.fixture(scope="module")
-def clean_on_cluster(root, clean, spark_cluster, worked_on_cluster, tmp_path_factory):
-    """The `clean` fixture's extract, after the worked example (one build at
-    a time on the cluster)."""
-    extract = clean[0].database.parent.parent / "extract"
-    return spark_cluster_build(
-        root, extract, tmp_path_factory.mktemp("clean_cluster"), spark_cluster
-    )
-
-
 def test_the_work_runs_on_both_workers(spark_cluster, worked_on_cluster):
     assert worked_on_cluster.returncode == 0, worked_on_cluster.output[-3000:]
     master_log = (Path(spark_cluster["RPM_SPARK_CLUSTER_DIR"]) / "master.log").read_text()
@@ -62,20 +53,8 @@ def test_worked_example_marts_equal_duckdb_on_the_cluster(worked, worked_on_clus
         assert_same_rows(worked, worked_on_cluster, table, "Spark cluster")
 
 
-def test_generated_ledger_marts_equal_duckdb_on_the_cluster(clean, clean_on_cluster):
-    duckdb_build = clean[0]
-    assert clean_on_cluster.returncode == 0, clean_on_cluster.output[-3000:]
-    assert "ERROR=0" in clean_on_cluster.output
-    tables = mart_tables(duckdb_build)
-    assert len(tables) >= 29
-    for table in tables:
-        assert_same_rows(duckdb_build, clean_on_cluster, table, "Spark cluster")
-
-
-def test_no_session_failed_to_close_on_the_thrift_server(
-    spark_cluster, worked_on_cluster, clean_on_cluster
-):
-    """Every session of both builds (rpm-load's and dbt's) closed cleanly:
+def test_no_session_failed_to_close_on_the_thrift_server(spark_cluster, worked_on_cluster):
+    """Every session of the build (rpm-load's and dbt's) closed cleanly:
     a close that reaches Hive's function registry without its LLAP class
     fails the client's command (and can hang the server's next sessions)."""
     thrift_log = (Path(spark_cluster["RPM_SPARK_CLUSTER_DIR"]) / "thrift.log").read_text()
