@@ -17,7 +17,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: setup run run-postgres postgres-stop run-spark run-spark-cluster spark-cluster-stop test lint unit integration fuzz demo-extract bench clean
+.PHONY: setup run run-postgres postgres-stop run-spark run-spark-cluster spark-cluster-stop test test-engines lint unit integration fuzz demo-extract bench clean
 
 $(INSTALLED): requirements.txt python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -85,7 +85,7 @@ unit: setup
 	$(BIN)/pytest python/tests -m "not integration" -q
 
 integration: setup
-	$(BIN)/pytest python/tests -m integration -q -n 2 --dist loadgroup --no-loadscope-reorder
+	$(BIN)/pytest python/tests -m integration -q $(XDIST)
 
 # Randomized ledgers beyond the test command's fixed seeds: seeds 1..N (each
 # about a minute: two builds). A failing seed reproduces with
@@ -96,8 +96,14 @@ fuzz: setup
 
 # Two pytest-xdist workers (the machine's two cores): tests that share a
 # costly build or a server run on one worker (python/tests/conftest.py).
+# The test command (CI) builds on DuckDB; the Postgres and Spark builds
+# (about 25 and 35 minutes on two busy cores) run with `make test-engines`.
+XDIST = -n 2 --dist loadgroup --no-loadscope-reorder
 test: setup lint
-	$(BIN)/pytest python/tests -q -n 2 --dist loadgroup --no-loadscope-reorder --durations=25
+	$(BIN)/pytest python/tests -q $(XDIST) -m "not postgres and not spark" --durations=25
+
+test-engines: setup
+	$(BIN)/pytest python/tests -q $(XDIST) -m "postgres or spark" --durations=25
 
 # Benchmarks (about two hours on 2 cores): generator at 100k, 1M and 10M
 # invoices; DuckDB builds (full, per layer, then incremental after one more
