@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,12 @@ from _pytest.nodeid import NodeId
 from generated import make_extract
 
 from rpm import project_root
+
+# pytest-xdist workers run as `python -c`: pyspark (imported by Great
+# Expectations) takes a __main__ without __file__ for its own doctest run and
+# exits. Name the worker's main module.
+if not hasattr(sys.modules["__main__"], "__file__"):
+    sys.modules["__main__"].__file__ = "<pytest worker>"
 
 ROOT = project_root()
 SHARED = ROOT.parent / "shared"
