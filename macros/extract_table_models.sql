@@ -16,7 +16,7 @@
         'promises_to_pay': 'promise_id', 'credit_approvals': 'approval_id',
         'collectors': 'collector_id', 'fx_rates': 'fx_rate_id',
         'gl_ar_control_balances': 'gl_balance_id', 'cash_forecasts': 'forecast_id',
-        'customer_feedback': 'response_id',
+        'customer_feedback': 'response_id', 'working_capital': 'working_capital_id',
     } -%}
     {%- set models = {} -%}
     {%- for table_name, key in keys.items() -%}

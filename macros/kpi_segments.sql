@@ -128,7 +128,9 @@
         'unforecast_paid_document_count', 'unforecast_paid_amount',
         'cohort_amount', 'cohort_at_risk_amount',
         'invoice_count', 'invoiced_amount', 'disputed_invoice_count',
-        'disputed_amount', 'csat_score_sum', 'csat_response_count',
+        'disputed_amount', 'delivered_document_count', 'delivered_amount',
+        'electronic_document_count', 'electronic_amount', 'csat_score_sum',
+        'csat_response_count',
     ]) %}
     {{ return(columns) }}
 {% endmacro %}
@@ -179,6 +181,12 @@
         {'name': 'dispute_rate_count_pct', 'unit': 'percent', 'rpm_benchmark': false},
         {'name': 'dispute_rate_amount_pct', 'unit': 'percent', 'rpm_benchmark': false},
         {'name': 'cash_application_lag_median_days', 'unit': 'days', 'rpm_benchmark': false},
+        {'name': 'invoice_delivery_median_days', 'unit': 'days', 'rpm_benchmark': false},
+        {'name': 'electronic_delivery_share_count_pct', 'unit': 'percent', 'rpm_benchmark': false},
+        {'name': 'electronic_delivery_share_amount_pct', 'unit': 'percent', 'rpm_benchmark': false},
+        {'name': 'dio_days', 'unit': 'days', 'rpm_benchmark': false},
+        {'name': 'dpo_days', 'unit': 'days', 'rpm_benchmark': false},
+        {'name': 'cash_conversion_cycle_days', 'unit': 'days', 'rpm_benchmark': false},
         {'name': 'unapplied_cash_end', 'unit': 'reporting currency', 'rpm_benchmark': false},
         {'name': 'csat_mean_score', 'unit': 'score 1-5', 'rpm_benchmark': false},
         {'name': 'largest_customer_share_pct', 'unit': 'percent', 'rpm_benchmark': false},

@@ -51,6 +51,7 @@ from reference_ledger import read
 
 REPORTING = "USD"
 STALENESS_DAYS = 7
+ELECTRONIC = ("email", "portal", "edi")
 PAST_DUE_KPI_DAYS = 60
 TERMS_GRACE_DAYS = 0
 CLOSE_LAG_DAYS = 5
@@ -80,6 +81,7 @@ TABLES = (
     "customer_feedback",
     "promises_to_pay",
     "fx_rates",
+    "working_capital",
 )
 # The columns of the wide marts the reference computes.
 MONEY = [
@@ -105,6 +107,12 @@ MONEY = [
     "cohort_at_risk_amount",
     "limit_checked_ar_end",
     "over_limit_ar_end",
+    "delivered_amount",
+    "electronic_amount",
+    "inventory_end",
+    "cost_of_goods_sold",
+    "ap_end",
+    "purchases",
 ]
 COUNTS = [
     "days_in_period",
@@ -114,6 +122,8 @@ COUNTS = [
     "unforecast_paid_document_count",
     "over_limit_account_count",
     "limit_left_out_account_count",
+    "delivered_document_count",
+    "electronic_document_count",
 ]
 RATIOS = [
     "dso_days",
@@ -139,6 +149,12 @@ RATIOS = [
     "dispute_rate_count_pct",
     "dispute_rate_amount_pct",
     "cash_application_lag_median_days",
+    "invoice_delivery_median_days",
+    "electronic_delivery_share_count_pct",
+    "electronic_delivery_share_amount_pct",
+    "dio_days",
+    "dpo_days",
+    "cash_conversion_cycle_days",
     "csat_mean_score",
     "largest_customer_share_pct",
     "hhi",
@@ -194,6 +210,15 @@ STAGED = {
     "fx_rates": (
         "staging.stg_erp__fx_rates",
         {"from_currency_code": "from_currency", "to_currency_code": "to_currency"},
+    ),
+    "working_capital": (
+        "staging.stg_erp__working_capital",
+        {
+            "inventory_balance_local": "inventory_balance",
+            "cost_of_goods_sold_local": "cost_of_goods_sold",
+            "ap_balance_local": "ap_balance",
+            "purchases_local": "purchases",
+        },
     ),
 }
 
@@ -440,6 +465,8 @@ class ReferenceKpis:
                 "due_date",
                 "currency_code",
                 "amount",
+                "sent_date",
+                "delivery_channel",
             ],
         )
         receipts = table(
@@ -466,6 +493,18 @@ class ReferenceKpis:
         feedback = table("customer_feedback", ["customer_id", "responded_at", "csat_score"])
         rates = Rates(table("fx_rates", ["rate_date", "from_currency", "to_currency", "rate"]))
         self.rates = rates
+        self.working_capital = table(
+            "working_capital",
+            [
+                "company_code",
+                "month_end_date",
+                "currency_code",
+                "inventory_balance",
+                "cost_of_goods_sold",
+                "ap_balance",
+                "purchases",
+            ],
+        )
 
         # Extract date: the latest date of the extract (nothing exists after it).
         dated = [
@@ -509,7 +548,11 @@ class ReferenceKpis:
         )
 
         # Documents with a usable rate and a known customer.
-        docs = docs.assign(day=_days(docs["document_date"]), due=_days(docs["due_date"]))
+        docs = docs.assign(
+            day=_days(docs["document_date"]),
+            due=_days(docs["due_date"]),
+            sent=np.where(docs["sent_date"].notna(), _days(docs["sent_date"]), np.nan),
+        )
         docs = docs[(docs["day"] <= ext) & docs["customer_id"].isin(customers.index)]
         docs = docs.assign(
             rate=[rates.on(c, d) for c, d in zip(docs.currency_code, docs.day, strict=True)]
@@ -1109,6 +1152,9 @@ class ReferenceKpis:
             for d, r, x in zip(issued["document_id"], issued["rate"], disputed, strict=True)
         ]
         amount = issued["amount_micro"].to_numpy(dtype=np.int64)
+        # Invoice delivery (v2): INV/DM with a sent_date; electronic channels.
+        delivered = receivable & issued["sent"].notna().to_numpy()
+        electronic = delivered & issued["delivery_channel"].isin(ELECTRONIC).to_numpy()
         issued_rows = pd.DataFrame(
             {
                 "customer_id": issued["customer_id"].to_numpy(),
@@ -1120,6 +1166,13 @@ class ReferenceKpis:
                 "invoiced_amount": np.where(invoice, amount, 0),
                 "disputed_invoice_count": disputed.astype(int),
                 "disputed_amount": np.array(disputed_micro, dtype=np.int64),
+                "delivered_document_count": delivered.astype(int),
+                "delivered_amount": np.where(delivered, amount, 0),
+                "electronic_document_count": electronic.astype(int),
+                "electronic_amount": np.where(electronic, amount, 0),
+                "delivery_days": np.where(
+                    delivered, (issued["sent"] - issued["day"]).to_numpy(dtype=float), np.nan
+                ),
                 "issued": 1,
             }
         )
@@ -1135,7 +1188,8 @@ class ReferenceKpis:
         counted = [
             c
             for c in rows.columns
-            if c not in ("customer_id", "company_code", "currency_code", "lag_days")
+            if c
+            not in ("customer_id", "company_code", "currency_code", "lag_days", "delivery_days")
         ]
         rows[counted] = rows[counted].fillna(0).astype(np.int64)
         return rows
@@ -1180,10 +1234,12 @@ class ReferenceKpis:
                             "currency_code",
                             "segment_value",
                             "lag_days",
+                            "delivery_days",
                         )
                     }
                 )
                 lags = part.groupby("segment_value")["lag_days"].median()
+                deliveries = part.groupby("segment_value")["delivery_days"].median()
                 counted = active.assign(
                     segment_value=self._segment_value(active, attributes, kind)
                 ).dropna(subset=["segment_value"])
@@ -1192,19 +1248,19 @@ class ReferenceKpis:
                 limits = self._credit_limits(end_col, period.end, attributes, kind)
                 sums = sums.reindex(sorted(set(sums.index) | self.known_values[kind]), fill_value=0)
                 for value, facts in sums.iterrows():
-                    out.append(
-                        self._row(
-                            period,
-                            kind,
-                            value,
-                            facts,
-                            lags.get(value, np.nan),
-                            int(active_count.get(value, 0)),
-                            concentration.get(value),
-                            limits.get(value, (0, 0, 0, 0)),
-                        )
+                    row = self._row(
+                        period,
+                        kind,
+                        value,
+                        facts,
+                        lags.get(value, np.nan),
+                        int(active_count.get(value, 0)),
+                        concentration.get(value),
+                        limits.get(value, (0, 0, 0, 0)),
                     )
-        frame = pd.DataFrame(out)
+                    row["invoice_delivery_median_days"] = deliveries.get(value, np.nan)
+                    out.append(row)
+        frame = self._with_cash_conversion_cycle(pd.DataFrame(out))
         frame = self._with_countback(frame)
         return frame.sort_values(KEYS, ignore_index=True)
 
@@ -1384,6 +1440,18 @@ class ReferenceKpis:
             "dispute_rate_amount_pct": ratio(f["disputed_amount"], f["invoiced_amount"], 100)
             if f["invoice_count"] > 0 and f["invoiced_amount"] != 0
             else np.nan,
+            "delivered_document_count": f["delivered_document_count"],
+            "electronic_document_count": f["electronic_document_count"],
+            "electronic_delivery_share_count_pct": ratio(
+                f["electronic_document_count"], f["delivered_document_count"], 100
+            )
+            if f["delivered_document_count"] > 0
+            else np.nan,
+            "electronic_delivery_share_amount_pct": ratio(
+                f["electronic_amount"], f["delivered_amount"], 100
+            )
+            if f["delivered_document_count"] > 0 and f["delivered_amount"] != 0
+            else np.nan,
             "cash_application_lag_median_days": lag,
             "csat_mean_score": f["csat_sum"] / f["csat_count"]
             if kind not in DOCUMENT_TYPES and f["csat_count"] > 0
@@ -1399,6 +1467,160 @@ class ReferenceKpis:
             "cb_end_month": int(period.end_month),
         }
         return row
+
+    # -- cash conversion cycle (v2) --
+
+    def _working_capital_months(self) -> dict:
+        """(company, month start day) -> the month's four figures in micro
+        units of the reporting currency at the month end's rate, or None
+        without a usable rate; only closed month ends of the ledger."""
+        month_ends = {
+            int(d): d for d in self.as_of if _date(int(d) + 1).day == 1
+        }  # as-of days that end a month
+        months = {}
+        for row in self.working_capital.itertuples():
+            end = _day(row.month_end_date)
+            month_end = _day((pd.Timestamp(_date(end)) + pd.offsets.MonthEnd(0)).date().isoformat())
+            if month_end not in month_ends:
+                continue
+            rate = self.rates.on(row.currency_code, month_end)
+            start = _day(_date(month_end).replace(day=1).isoformat())
+            months[(row.company_code, start)] = (
+                None
+                if rate is None
+                else tuple(
+                    to_micro(_units(getattr(row, column)), rate)
+                    for column in (
+                        "inventory_balance",
+                        "cost_of_goods_sold",
+                        "ap_balance",
+                        "purchases",
+                    )
+                )
+            )
+        return months
+
+    def _with_cash_conversion_cycle(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """DIO, DPO and CCC per company and for the ledger: inventory and
+        payables of the period's last month, flows summed over its months;
+        every month needs a row with a usable rate; the ledger needs every
+        company with facts or working capital in the period."""
+        months = self._working_capital_months()
+        figures = ["inventory_end", "cost_of_goods_sold", "ap_end", "purchases"]
+        for column in figures + ["dio_days", "dpo_days", "cash_conversion_cycle_days"]:
+            frame[column] = np.nan
+        for period in self.periods.itertuples():
+            starts = [
+                _day(m.date().isoformat())
+                for m in pd.date_range(_date(period.start), _date(period.end), freq="MS")
+            ]
+            here = (frame["period_grain"] == period.period_grain) & (
+                frame["period_start_date"] == _date(period.start).isoformat()
+            )
+            company_rows = frame[here & (frame["segment_type"] == "company")]
+            companies = set(company_rows.loc[company_rows["has_facts"], "segment_value"]) | {
+                c for c, m in months if m in starts
+            }
+            per_company = {}
+            for company in companies:
+                found = [months.get((company, m)) for m in starts]
+                if any(f is None for f in found):
+                    per_company[company] = None
+                    continue
+                per_company[company] = (
+                    found[-1][0],
+                    sum(f[1] for f in found),
+                    found[-1][2],
+                    sum(f[3] for f in found),
+                )
+            per_company["all"] = (
+                None
+                if not per_company or any(v is None for v in per_company.values())
+                else tuple(sum(v[i] for v in per_company.values()) for i in range(4))
+            )
+            for index in frame.index[here & frame["segment_type"].isin(["ledger", "company"])]:
+                found = per_company.get(frame.at[index, "segment_value"])
+                if found is None:
+                    continue
+                inventory, cogs, payables, purchases = found
+                for column, value in zip(figures, found, strict=True):
+                    frame.at[index, column] = value / 1e6
+                days = int(period.days_in_period)
+                dio = float(Fraction(inventory, cogs)) * days if cogs > 0 else np.nan
+                dpo = float(Fraction(payables, purchases)) * days if purchases > 0 else np.nan
+                frame.at[index, "dio_days"] = dio
+                frame.at[index, "dpo_days"] = dpo
+                frame.at[index, "cash_conversion_cycle_days"] = (
+                    frame.at[index, "dso_days"] + dio - dpo
+                )
+        return frame
+
+    def delivery_channels(self) -> pd.DataFrame:
+        """rpt_invoice_delivery_channels for the ledger and companies: per
+        period and channel ('(none)' when not recorded), INV/DM issued and the
+        days beyond terms of those paid."""
+        channel = self.items["delivery_channel"].fillna("(none)").to_numpy()
+        out = []
+        for period in self.periods.itertuples():
+            start, end = period.start, period.end
+            items = self.items
+            issued = items[(items["day"] >= start) & (items["day"] <= end)]
+            paid = self.payments[
+                (self.payments["paid_day"] >= start) & (self.payments["paid_day"] <= end)
+            ]
+            weight = paid["weight"].to_numpy(dtype=np.int64)
+            rows = pd.concat(
+                [
+                    pd.DataFrame(
+                        {
+                            "item": issued.index.to_numpy(),
+                            "issued_document_count": 1,
+                            "issued_amount": issued["amount_micro"].to_numpy(dtype=np.int64),
+                        }
+                    ),
+                    pd.DataFrame(
+                        {
+                            "item": paid["item"].to_numpy(),
+                            "paid_document_count": paid["paid_document_count"].to_numpy(),
+                            "paid_applied_amount": weight,
+                            "x_beyond": weight * paid["beyond"].to_numpy(dtype=np.int64),
+                            "x_to_pay": weight * paid["to_pay"].to_numpy(dtype=np.int64),
+                        }
+                    ),
+                ],
+                ignore_index=True,
+            ).fillna(0)
+            rows["delivery_channel"] = channel[rows["item"].to_numpy(dtype=int)]
+            rows["company"] = items["company_code"].to_numpy()[rows["item"].to_numpy(dtype=int)]
+            for kind, keys in (
+                ("ledger", ["delivery_channel"]),
+                ("company", ["company", "delivery_channel"]),
+            ):
+                sums = rows.groupby(keys).sum(numeric_only=True)
+                for key, f in sums.iterrows():
+                    value, delivery_channel = ("all", key) if kind == "ledger" else key
+                    paid_amount = int(f["paid_applied_amount"])
+                    out.append(
+                        {
+                            "period_grain": period.period_grain,
+                            "period_start_date": _date(start).isoformat(),
+                            "segment_type": kind,
+                            "segment_value": value,
+                            "delivery_channel": delivery_channel,
+                            "issued_document_count": int(f["issued_document_count"]),
+                            "issued_amount": int(f["issued_amount"]) / 1e6,
+                            "paid_document_count": int(f["paid_document_count"]),
+                            "days_beyond_terms_days": float(
+                                Fraction(int(f["x_beyond"]), paid_amount)
+                            )
+                            if paid_amount > 0
+                            else np.nan,
+                            "days_to_pay_days": float(Fraction(int(f["x_to_pay"]), paid_amount))
+                            if paid_amount > 0
+                            else np.nan,
+                        }
+                    )
+        return pd.DataFrame(out)
 
     # -- countback DSO --
 

@@ -120,6 +120,44 @@ def test_realistic_mix_of_behaviours(small_extract):
     assert {"USD"} == set(fx.loc[fx["from_currency"] == "USD", "from_currency"])
 
 
+def test_delivery_and_working_capital(small_extract):
+    """v2 optional inputs: most documents record how and when they reached the
+    customer (electronic the same or next day, paper 2-6 days later); the GL's
+    working capital covers every company and closed month in its currency."""
+    folder, summary = small_extract
+    docs = read(folder, "ar_documents")
+    recorded = docs["delivery_channel"].notna()
+    assert 0.9 < recorded.mean() < 1
+    assert set(docs.loc[recorded, "delivery_channel"]) == {
+        "email",
+        "portal",
+        "edi",
+        "paper",
+        "other",
+    }
+    lag = (pd.to_datetime(docs["sent_date"]) - pd.to_datetime(docs["document_date"])).dt.days
+    channel = docs["delivery_channel"]
+    assert lag[channel.isin(["email", "portal", "edi"])].dropna().between(0, 1).all()
+    assert lag[channel == "paper"].dropna().between(2, 6).all()
+    assert docs.loc[docs["sent_date"].notna(), "sent_date"].max() <= summary["extract_date"]
+    capital = read(folder, "working_capital")
+    assert not capital.duplicated(["company_code", "month_end_date"]).any()
+    months = pd.to_datetime(capital["month_end_date"])
+    assert (months.dt.is_month_end).all() and (
+        capital["month_end_date"] <= summary["extract_date"]
+    ).all()
+    per_company = capital.groupby("company_code")["month_end_date"].nunique()
+    assert per_company.nunique() == 1 and len(per_company) == 4
+    assert dict(capital.groupby("company_code")["currency_code"].first()) == {
+        "AU01": "AUD",
+        "DE01": "EUR",
+        "GB01": "GBP",
+        "US01": "USD",
+    }
+    for column in ("inventory_balance", "cost_of_goods_sold", "ap_balance", "purchases"):
+        assert (capital[column].astype(float) > 0).all(), column
+
+
 def test_gl_equals_net_ar_except_planted_items(small_extract):
     """Net AR per company at each month end, re-computed from the files alone
     (reference_ledger.py), against gl_ar_control_balances."""

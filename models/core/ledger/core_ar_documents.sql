@@ -36,7 +36,10 @@ documents as (
         po_number,
         fx_rate_to_reporting,
         fx_quote_date,
-        is_due_before_document_date
+        is_due_before_document_date,
+        sent_date,
+        delivery_channel,
+        is_sent_before_document_date
     from {{ ref('int_ar_documents_validated') }}
     {{ restated_only() }}
 
@@ -293,7 +296,14 @@ final as (
         case
             when document_type <> 'CM' and open_amount_document = 0
                 then {{ days_between('due_date', 'last_event_date') }}
-        end as days_late
+        end as days_late,
+        -- Invoice delivery (v2, optional columns): NULL where not recorded.
+        sent_date,
+        delivery_channel,
+        {{ days_between('document_date', 'sent_date') }} as days_to_send,
+        delivery_channel in ('email', 'portal', 'edi')
+            as is_electronic_delivery,
+        is_sent_before_document_date
     from joined
 
 )

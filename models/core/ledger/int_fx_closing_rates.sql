@@ -1,7 +1,8 @@
 -- The closing rate of every currency of the ledger (documents, receipts and
--- credit limits) at every as-of date (each month end and the extract date):
--- the rate lookup of kpi_definitions.md (Currency) at that date, for the
--- closing-rate view and credit-limit use (v2). One row per currency and
+-- credit limits) and of the GL's working capital at every as-of date (each
+-- month end and the extract date): the rate lookup of kpi_definitions.md
+-- (Currency) at that date, for the closing-rate view, credit-limit use and
+-- the cash conversion cycle (v2). One row per currency and
 -- as-of date. A currency whose latest quote on or before the date is older
 -- than fx_max_staleness_days, or that has none, has no closing rate and says
 -- why; the reporting currency's rate is 1.
@@ -33,6 +34,8 @@ currencies as (
     select credit_currency_code as currency_code
     from {{ ref('core_customers') }}
     where credit_currency_code is not null
+    union
+    select currency_code from {{ ref('stg_erp__working_capital') }}
     union
     select '{{ reporting }}' as currency_code
 

@@ -7,7 +7,8 @@
 --   balances at the period end (and ar_begin at the day before its start)
 --     from the aging and unapplied snapshots;
 --   flows dated in the period (sales, the settlement mix, documents
---     paid and the error of their forecasts, invoices and their disputes,
+--     paid and the error of their forecasts, invoices and their disputes
+--     and deliveries,
 --     survey responses) from the documents, balance events, payments,
 --     forecast errors and feedback, by calendar month,
 --     then summed into quarters and years.
@@ -141,7 +142,27 @@ document_flows as (
                     ) }}
                 else 0
             end
-        ) as disputed_amount_reporting
+        ) as disputed_amount_reporting,
+        -- Invoice delivery (v2): INV/DM with a sent_date, and those of them
+        -- delivered electronically (email, portal, edi).
+        {%- set delivered = "document_type in ('INV', 'DM')"
+            ~ ' and sent_date is not null' %}
+        sum(case when {{ delivered }} then 1 else 0 end)
+            as delivered_document_count,
+        sum(case when {{ delivered }} then amount_reporting else 0 end)
+            as delivered_amount_reporting,
+        sum(
+            case
+                when {{ delivered }} and is_electronic_delivery then 1 else 0
+            end
+        ) as electronic_document_count,
+        sum(
+            case
+                when {{ delivered }} and is_electronic_delivery
+                    then amount_reporting
+                else 0
+            end
+        ) as electronic_amount_reporting
     from {{ ref('core_ar_documents') }}
     group by 1, 2, 3, 4
 
@@ -346,6 +367,10 @@ flow_rows as (
             'invoiced_amount': 'invoiced_amount_reporting',
             'disputed_invoice_count': 'disputed_invoice_count',
             'disputed_amount': 'disputed_amount_reporting',
+            'delivered_document_count': 'delivered_document_count',
+            'delivered_amount': 'delivered_amount_reporting',
+            'electronic_document_count': 'electronic_document_count',
+            'electronic_amount': 'electronic_amount_reporting',
         }) }}
     from document_flows
 

@@ -5,7 +5,9 @@
 --                        in the period, per dispute_type (the variant)
 --   cash_application_lag application_date - receipt_date of counted receipt
 --                        applications dated in the period (variant 'all')
--- Segments by the disputed or paid document and its customer.
+--   invoice_delivery     sent_date - document_date of INV/DM issued in the
+--                        period with a sent_date (v2; variant 'all')
+-- Segments by the disputed, paid or issued document and its customer.
 
 with
 
@@ -58,11 +60,28 @@ applications as (
 
 ),
 
+deliveries as (
+
+    select
+        customer_id,
+        company_code,
+        currency_code,
+        'invoice_delivery' as measure,
+        'all' as variant,
+        document_date as event_date,
+        days_to_send as elapsed_days
+    from {{ ref('core_ar_documents') }}
+    where document_type in ('INV', 'DM') and sent_date is not null
+
+),
+
 events as (
 
     select * from disputes
     union all
     select * from applications
+    union all
+    select * from deliveries
 
 ),
 

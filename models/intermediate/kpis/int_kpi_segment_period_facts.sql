@@ -6,8 +6,8 @@
 {%- set whole_numbers = [
     'open_item_count_end', 'paid_document_count',
     'forecast_error_document_count', 'unforecast_paid_document_count',
-    'invoice_count', 'disputed_invoice_count', 'csat_score_sum',
-    'csat_response_count',
+    'invoice_count', 'disputed_invoice_count', 'delivered_document_count',
+    'electronic_document_count', 'csat_score_sum', 'csat_response_count',
 ] %}
 
 with

@@ -53,6 +53,36 @@ credit_limits as (
 
 ),
 
+deliveries as (
+
+    select
+        period_grain,
+        period_start_date,
+        segment_type,
+        segment_value,
+        median_days
+    from {{ ref('int_kpi_day_quantiles') }}
+    where measure = 'invoice_delivery'
+
+),
+
+delivery_recorded as (
+
+    -- Whether the extract records deliveries at all (the optional sent_date
+    -- column), for the reason a delivery KPI is NULL.
+    select
+        coalesce(max(case when sent_date is not null then 1 end), 0) = 1
+            as has_sent_dates
+    from {{ ref('core_ar_documents') }}
+
+),
+
+working_capital as (
+
+    select * from {{ ref('int_kpi_working_capital') }}
+
+),
+
 joined as (
 
     select
@@ -66,6 +96,18 @@ joined as (
         concentration.largest_customer_share_pct,
         concentration.hhi,
         application_lags.median_days as cash_application_lag_median_days,
+        deliveries.median_days as invoice_delivery_median_days,
+        case
+            when facts.delivered_document_count > 0 then null
+            when delivery_recorded.has_sent_dates
+                then 'no INV/DM issued in the period with a sent_date'
+            else 'the extract has no sent_date'
+        end as invoice_delivery_null_reason,
+        working_capital.inventory_end,
+        working_capital.cost_of_goods_sold,
+        working_capital.ap_end,
+        working_capital.purchases,
+        working_capital.working_capital_null_reason,
         coalesce(concentration.customer_group_count, 0) as customer_group_count,
         coalesce(application_lags.event_count, 0) as receipt_application_count,
         {{ to_money('coalesce(credit_limits.limit_checked_ar_end, 0)') }}
@@ -109,6 +151,19 @@ joined as (
             and facts.period_start_date = credit_limits.period_start_date
             and facts.segment_type = credit_limits.segment_type
             and facts.segment_value = credit_limits.segment_value
+    left join deliveries
+        on
+            facts.period_grain = deliveries.period_grain
+            and facts.period_start_date = deliveries.period_start_date
+            and facts.segment_type = deliveries.segment_type
+            and facts.segment_value = deliveries.segment_value
+    left join working_capital
+        on
+            facts.period_grain = working_capital.period_grain
+            and facts.period_start_date = working_capital.period_start_date
+            and facts.segment_type = working_capital.segment_type
+            and facts.segment_value = working_capital.segment_value
+    cross join delivery_recorded
 
 ),
 
@@ -226,6 +281,30 @@ formulas as (
             when limit_checked_ar_end <= 0
                 then 'no customer with a usable limit and AR'
         end as over_limit_null_reason,
+        -- Invoice delivery (v2): over INV/DM issued in the period with a
+        -- sent_date; the median comes from int_kpi_day_quantiles.
+        case
+            when delivered_document_count > 0
+                then {{ ratio(
+                    'electronic_document_count', 'delivered_document_count', 100
+                ) }}
+        end as electronic_delivery_share_count_pct,
+        case
+            when delivered_document_count > 0 and delivered_amount <> 0
+                then {{ ratio('electronic_amount', 'delivered_amount', 100) }}
+        end as electronic_delivery_share_amount_pct,
+        -- Cash conversion cycle (v2) inputs: days of inventory and of
+        -- payables outstanding, per company and for the ledger.
+        case
+            when cost_of_goods_sold > 0
+                then {{ ratio(
+                    'inventory_end', 'cost_of_goods_sold', 'days_in_period'
+                ) }}
+        end as dio_days,
+        case
+            when purchases > 0
+                then {{ ratio('ap_end', 'purchases', 'days_in_period') }}
+        end as dpo_days,
         case
             when ar_begin + ar_end > 0
                 then {{ ratio('net_credit_sales', 'ar_begin + ar_end', 2) }}
@@ -274,6 +353,25 @@ formulas as (
         end as csat_mean_score
     from joined
 
+),
+
+cash_conversion as (
+
+    select
+        *,
+        -- Cash conversion cycle (v2) = DSO + DIO - DPO: NULL when any is.
+        dso_days + dio_days - dpo_days as cash_conversion_cycle_days,
+        case
+            when segment_type not in ('ledger', 'company')
+                then 'per company and for the ledger only'
+            when working_capital_null_reason is not null
+                then working_capital_null_reason
+            when dso_days is null then 'DSO is NULL (credit sales <= 0)'
+            when dio_days is null then 'no cost of goods sold in the period'
+            when dpo_days is null then 'no purchases in the period'
+        end as cash_conversion_cycle_null_reason
+    from formulas
+
 )
 
-select * from formulas
+select * from cash_conversion

@@ -17,7 +17,9 @@ base as (
         tax_amount,
         reference_document_id,
         po_number,
-        source_updated_at
+        source_updated_at,
+        sent_date,
+        delivery_channel
     from {{ ref('base_erp__ar_documents') }}
     where row_status = 'staged'
 
@@ -40,10 +42,16 @@ renamed as (
         reference_document_id,
         po_number,
         source_updated_at,
+        sent_date,
+        delivery_channel,
         _raw_row_id,
         -- Suspicious, not invalid (contract v2): an invoice entered after it
         -- fell due. Staged, aged by its due date, flagged.
-        due_date < document_date as is_due_before_document_date
+        due_date < document_date as is_due_before_document_date,
+        -- Suspicious, not invalid: delivered before it was issued (a
+        -- pro-forma sent ahead). Staged with its signed delivery days.
+        coalesce(sent_date < document_date, false)
+            as is_sent_before_document_date
     from base
 
 )

@@ -327,7 +327,67 @@ def v2_kpi_lines(con) -> list[str]:
         lines.append("  billing cohorts: none judged yet (month m+3 not closed)")
     lines += _forecast_error_lines(con)
     lines += _credit_limit_and_closing_rate_lines(con)
+    lines += _delivery_and_cycle_lines(con)
     return ["", "Payment behaviour (spec v2), whole ledger:", *lines] if lines else []
+
+
+def _or_na(value, fmt: str) -> str:
+    return "n/a" if value is None else fmt.format(value)
+
+
+def _delivery_and_cycle_lines(con) -> list[str]:
+    """The latest closed quarter's invoice delivery (median days to send,
+    electronic share, days beyond terms electronic against paper) and cash
+    conversion cycle, or why they are n/a."""
+    rows = _query(
+        con,
+        "select period_start_date, invoice_delivery_median_days, "
+        "electronic_delivery_share_count_pct, electronic_delivery_share_amount_pct, "
+        "invoice_delivery_null_reason, dso_days, dio_days, dpo_days, "
+        "cash_conversion_cycle_days, cash_conversion_cycle_null_reason "
+        "from marts.rpt_kpis_quarterly where segment_type = 'ledger' and is_closed "
+        "order by period_start_date desc limit 1",
+    )
+    if not rows:
+        return []
+    period, median, by_count, by_amount, delivery_reason, dso, dio, dpo, cycle, cycle_reason = rows[
+        0
+    ]
+    quarter = _quarter(period)
+    if median is None:
+        lines = [f"  invoice delivery {quarter}: n/a ({delivery_reason})"]
+    else:
+        speeds = dict(
+            _query(
+                con,
+                "select case when delivery_channel in ('email', 'portal', 'edi') "
+                "then 'electronic' else delivery_channel end, "
+                "sum(paid_amount_x_days_beyond_terms) / nullif(sum(paid_applied_amount), 0) "
+                "from marts.rpt_invoice_delivery_channels where segment_type = 'ledger' "
+                "and period_grain = 'quarter' "
+                f"and period_start_date = date '{period.isoformat()}' group by 1",
+            )
+            or []
+        )
+        paper = speeds.get("paper")
+        electronic = speeds.get("electronic")
+        compared = (
+            f"; days beyond terms electronic {electronic:+.1f} d, paper {paper:+.1f} d"
+            if paper is not None and electronic is not None
+            else ""
+        )
+        lines = [
+            f"  invoice delivery {quarter}: median {median:.1f} d to send, electronic "
+            f"{by_count:.1f} % of documents ({_or_na(by_amount, '{:.1f} %')} of amount){compared}"
+        ]
+    if cycle is None:
+        lines.append(f"  cash conversion cycle {quarter}: n/a ({cycle_reason})")
+    else:
+        lines.append(
+            f"  cash conversion cycle {quarter}: {cycle:.1f} d "
+            f"(DSO {dso:.1f} + DIO {dio:.1f} - DPO {dpo:.1f})"
+        )
+    return lines
 
 
 def _forecast_error_lines(con) -> list[str]:

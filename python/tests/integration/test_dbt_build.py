@@ -72,15 +72,16 @@ def test_every_defect_has_its_expected_outcome(messy):
     assert set(reasons) == expected_keys
     # Suspicious, not invalid (contract v2): staged and flagged on the row.
     flagged = manifest[manifest["expected_outcome"] == "flagged"]
-    assert set(flagged["defect"]) == {"due_before_document_date"}
-    documents = build.query(
-        "select document_id, is_due_before_document_date from marts.fct_ar_documents"
-    ).set_index("document_id")["is_due_before_document_date"]
-    assert documents[list(flagged["record_key"])].all()
-    counted = build.query(
-        "select flagged_rows from marts.rpt_row_flags where flag = 'due_before_document_date'"
-    )["flagged_rows"][0]
-    assert counted == documents.sum() >= len(flagged)
+    assert set(flagged["defect"]) == {"due_before_document_date", "sent_before_document_date"}
+    for flag, rows in flagged.groupby("defect"):
+        documents = build.query(
+            f"select document_id, is_{flag} from marts.fct_ar_documents"
+        ).set_index("document_id")[f"is_{flag}"]
+        assert documents[list(rows["record_key"])].all()
+        counted = build.query(
+            f"select flagged_rows from marts.rpt_row_flags where flag = '{flag}'"
+        )["flagged_rows"][0]
+        assert counted == documents.sum() >= len(rows)
     # Conflicting duplicates: both rows quarantined.
     conflicting = manifest[manifest["defect"] == "conflicting_duplicate"]["record_key"].unique()
     counts = quarantined[quarantined["table_name"] == "ar_documents"].groupby("record_key").size()
@@ -90,15 +91,21 @@ def test_every_defect_has_its_expected_outcome(messy):
 def test_noise_is_normalised_collapsed_or_superseded(messy):
     build, manifest = messy
     docs = build.query(
-        "select document_id, document_type, currency_code, due_date "
+        "select document_id, document_type, currency_code, due_date, delivery_channel "
         "from intermediate.int_ar_documents_validated"
     ).set_index("document_id")
     normalised = manifest[
         (manifest["table_name"] == "ar_documents") & (manifest["expected_outcome"] == "normalised")
     ]
+    assert "upper_case_delivery_channel" in set(normalised["defect"])
     for row in normalised.itertuples():
         value = docs.loc[row.record_key, row.column_name]
-        assert value == row.injected_value.strip().upper(), row
+        canonical = row.injected_value.strip()
+        # Channels are lower case, document types and currencies upper.
+        canonical = (
+            canonical.lower() if row.column_name == "delivery_channel" else canonical.upper()
+        )
+        assert value == canonical, row
     base = build.query(
         "select record_key, row_status, due_date from staging.base_erp__ar_documents"
     )

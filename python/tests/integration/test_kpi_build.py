@@ -165,6 +165,48 @@ def test_worked_example_v2_figures(worked):
         )
         assert (errors["forecast_error_null_reason"] == "none paid").all()
     assert worked.query("select count(*) as n from marts.rpt_cash_forecast_errors")["n"][0] == 0
+    # Invoice delivery and the cash conversion cycle (EXPECTED.md v2): the
+    # extract has no sent_date column and no working_capital table, so NULL
+    # with the reason in every period, for the ledger and company US01; every
+    # document is in the '(none)' channel.
+    for table in tables.values():
+        delivery = worked.query(
+            "select segment_type, delivered_document_count, invoice_delivery_median_days, "
+            "electronic_delivery_share_count_pct, electronic_delivery_share_amount_pct, "
+            "invoice_delivery_null_reason, dio_days, dpo_days, cash_conversion_cycle_days, "
+            "cash_conversion_cycle_null_reason, working_capital_null_reason "
+            f"from marts.{table} where segment_type in ('ledger', 'company', 'industry')"
+        )
+        assert (delivery["delivered_document_count"] == 0).all()
+        assert (
+            delivery[
+                [
+                    "invoice_delivery_median_days",
+                    "electronic_delivery_share_count_pct",
+                    "electronic_delivery_share_amount_pct",
+                    "dio_days",
+                    "dpo_days",
+                    "cash_conversion_cycle_days",
+                ]
+            ]
+            .isna()
+            .all()
+            .all()
+        )
+        assert (delivery["invoice_delivery_null_reason"] == "the extract has no sent_date").all()
+        by_type = delivery.groupby("segment_type")["cash_conversion_cycle_null_reason"].agg(set)
+        assert by_type.to_dict() == {
+            "ledger": {"the extract has no working_capital"},
+            "company": {"the extract has no working_capital"},
+            "industry": {"per company and for the ledger only"},
+        }
+    channels = worked.query(
+        "select delivery_channel, issued_document_count from marts.rpt_invoice_delivery_channels "
+        "where segment_type = 'ledger' and period_grain = 'quarter'"
+    )
+    assert channels.to_dict("records") == [
+        {"delivery_channel": "(none)", "issued_document_count": 3}
+    ]
     # Billing-cohort at-risk rate: NULL for January to March (month m+3 ends
     # after the extract date 2026-03-31); quarters are monthly only.
     months = worked.query(
@@ -326,6 +368,8 @@ SEMANTIC_METRICS = [
     "forecast_error_days",
     "forecast_gain_vs_due_days",
     "over_limit_ar_share_pct",
+    "electronic_delivery_share_count_pct",
+    "electronic_delivery_share_amount_pct",
 ]
 
 

@@ -29,6 +29,7 @@ from rpm.generator.fx import REPORTING_CURRENCY, generate_fx
 from rpm.generator.ledger import (
     COLLECTION_DISCIPLINE_INDUSTRY,
     COMPANIES,
+    COMPANY_CURRENCY,
     QUALITY_DRIFT_INDUSTRY,
     make_context,
     simulate_block,
@@ -70,7 +71,12 @@ def generate(config: GeneratorConfig) -> dict:
     n_blocks = -(-config.customers // config.block_customers)
     for block_no in range(n_blocks):
         size = min(config.block_customers, config.customers - block_no * config.block_customers)
-        block = simulate_block(np.random.default_rng([config.seed, 1, block_no]), ctx, size)
+        block = simulate_block(
+            np.random.default_rng([config.seed, 1, block_no]),
+            ctx,
+            size,
+            np.random.default_rng([config.seed, 4, block_no]),
+        )
         net_ar += block.net_ar_delta
         cash += block.cash_received
         tables = fmt.block_tables(block.tables)
@@ -90,6 +96,7 @@ def generate(config: GeneratorConfig) -> dict:
         "fx_rates": fmt.fx_rates(quotes),
         "gl_ar_control_balances": gl,
         "cash_forecasts": _cash_forecasts(main_rng, ctx, cash),
+        "working_capital": _working_capital(np.random.default_rng([config.seed, 5]), ctx, cash),
     }
     if messy:
         injector = Injector(config.messy, np.random.default_rng([config.seed, 3]), True)
@@ -201,6 +208,40 @@ def _cash_forecasts(rng, ctx, cash: np.ndarray) -> pa.Table:
             "forecast_amount": pa.array(both["amount"].to_numpy()),
         }
     )
+
+
+def _working_capital(rng, ctx, cash: np.ndarray) -> pa.Table:
+    """The GL's working capital per company and closed month (v2, for the cash
+    conversion cycle), in the company's currency at the month end's rate: cost
+    of goods sold a fixed share (55-70 %) of the month's cash receipts, stock
+    held 40-70 days of it, payables 30-50 days of purchases (cost of goods sold
+    plus the change in stock), each with a little monthly noise."""
+    closed = np.flatnonzero(ctx.month_end <= ctx.extract_day)
+    days = (ctx.month_end - ctx.month_start[:-1] + 1)[closed]
+    currency_ix = {c: i for i, c in enumerate(ctx.rates.currencies)}
+    frames = []
+    for c, company in enumerate(COMPANIES):
+        currency = COMPANY_CURRENCY[company]
+        cogs = cash[c, closed] * rng.uniform(0.55, 0.70) * (1 + rng.normal(0, 0.05, len(closed)))
+        cogs = np.maximum(cogs, 0.0)
+        inventory = cogs * rng.uniform(40, 70) / days * (1 + rng.normal(0, 0.08, len(closed)))
+        purchases = np.maximum(cogs + np.diff(inventory, prepend=inventory[:1]), 0.3 * cogs)
+        payables = purchases * rng.uniform(30, 50) / days * (1 + rng.normal(0, 0.05, len(closed)))
+        rate = ctx.rates.lookup(np.full(len(closed), currency_ix[currency]), ctx.month_end[closed])
+        frames.append(
+            pd.DataFrame(
+                {
+                    "company_code": company,
+                    "month_end_date": [to_date(d).isoformat() for d in ctx.month_end[closed]],
+                    "currency_code": currency,
+                    "inventory_balance": np.round(inventory / rate, 2),
+                    "cost_of_goods_sold": np.round(cogs / rate, 2),
+                    "ap_balance": np.round(payables / rate, 2),
+                    "purchases": np.round(purchases / rate, 2),
+                }
+            )
+        )
+    return pa.Table.from_pandas(pd.concat(frames, ignore_index=True), preserve_index=False)
 
 
 def _planted_patterns(ctx) -> dict:

@@ -38,6 +38,8 @@ COUNTRIES = [
     ("SG", "USD", "AU01", "APAC", 0.09, 0.03),
 ]
 COMPANIES = ["US01", "DE01", "GB01", "AU01"]
+# The currency each company keeps its general ledger in (working_capital).
+COMPANY_CURRENCY = {"US01": "USD", "DE01": "EUR", "GB01": "GBP", "AU01": "AUD"}
 CURRENCIES = ["USD", *CURRENCY_QUOTES]
 UNITS_PER_USD = {"USD": 1.0, **{c: v[0] for c, v in CURRENCY_QUOTES.items()}}
 
@@ -80,6 +82,17 @@ DISPUTE_TYPE_SHARE = [0.35, 0.20, 0.15, 0.20, 0.10]
 DISPUTE_MEAN_DAYS = np.array([7.0, 22.0, 4.0, 18.0, 25.0])
 RESOLUTIONS = ["credited", "rejected", "adjusted", "escalated"]
 RESOLUTION_SHARE = [0.40, 0.35, 0.15, 0.10]
+
+# Invoice delivery (v2 optional columns): each customer prefers a channel and
+# 90 % of its documents go that way. Electronic delivery arrives the same or
+# the next day; a paper invoice takes 2-6 days in the post and is paid later
+# (it is keyed in by hand, or lost), as real ledgers show. 3 % of documents
+# record neither column.
+DELIVERY_CHANNELS = ["email", "portal", "edi", "paper", "other"]
+DELIVERY_CHANNEL_SHARE = [0.42, 0.18, 0.12, 0.22, 0.06]
+DELIVERY_LAG_DAYS = [(0, 1), (0, 1), (0, 0), (2, 6), (1, 4)]  # inclusive
+DELIVERY_PAY_DELAY = np.array([0.0, 0.0, 0.0, 8.0, 4.0])
+DELIVERY_UNRECORDED_SHARE = 0.03
 
 PAYMENT_METHODS = ["wire", "ach", "check", "card", "other"]
 PAYMENT_METHOD_SHARE = [0.45, 0.30, 0.18, 0.05, 0.02]
@@ -225,11 +238,14 @@ def _to_cents(rng, amount_major: np.ndarray, currency: np.ndarray) -> np.ndarray
     return np.maximum(cents, 100)
 
 
-def _settle(rng, ctx: Context, cust: pd.DataFrame, ci, doc_day, due_day, open_cents, hold_until):
+def _settle(
+    rng, ctx: Context, cust: pd.DataFrame, ci, doc_day, due_day, open_cents, hold_until, pay_delay
+):
     """When and how each receivable is paid: returns payment events and write-offs.
 
     hold_until: day before which the customer will not pay (open dispute), NEVER
-    when a dispute is still open at the extract date.
+    when a dispute is still open at the extract date. pay_delay: days added to
+    the customer's habit (how the document was delivered).
     """
     n = len(ci)
     habit = cust["habit"].to_numpy()[ci]
@@ -241,6 +257,7 @@ def _settle(rng, ctx: Context, cust: pd.DataFrame, ci, doc_day, due_day, open_ce
         + HABIT_DELAY_SD[habit] * rng.normal(0, 1, n)
         + cust["delay_offset"].to_numpy()[ci]
         + np.where(discipline, 6.0 * progress, 0.0)
+        + pay_delay
     )
     pay_day = np.maximum(due_day + np.round(delay).astype(np.int64), doc_day + 1)
     pay_day = np.where(
@@ -308,9 +325,35 @@ def _settle(rng, ctx: Context, cust: pd.DataFrame, ci, doc_day, due_day, open_ce
     return payments, write_offs, small_balance, settle_day
 
 
-def simulate_block(rng: np.random.Generator, ctx: Context, n_customers: int) -> Block:
-    """All tables for n_customers new customers (ids continue ctx.counters)."""
+def _delivery(rng, preferred: np.ndarray, doc_day: np.ndarray, extract_day: int):
+    """Channel index (-1: not recorded) and sent day (NEVER: not recorded, or
+    not yet delivered at the extract date) of each document."""
+    n = len(preferred)
+    other = rng.choice(len(DELIVERY_CHANNELS), n, p=DELIVERY_CHANNEL_SHARE)
+    channel = np.where(rng.random(n) < 0.9, preferred, other)
+    low = np.array([lag[0] for lag in DELIVERY_LAG_DAYS])[channel]
+    high = np.array([lag[1] for lag in DELIVERY_LAG_DAYS])[channel]
+    sent_day = doc_day + low + (rng.random(n) * (high - low + 1)).astype(np.int64)
+    unrecorded = rng.random(n) < DELIVERY_UNRECORDED_SHARE
+    channel = np.where(unrecorded, -1, channel)
+    sent_day = np.where(unrecorded | (sent_day > extract_day), NEVER, sent_day)
+    return channel, sent_day
+
+
+def simulate_block(
+    rng: np.random.Generator,
+    ctx: Context,
+    n_customers: int,
+    delivery_rng: np.random.Generator,
+) -> Block:
+    """All tables for n_customers new customers (ids continue ctx.counters).
+
+    delivery_rng draws how documents are delivered, apart from rng, so that
+    the rest of the ledger draws the numbers it drew before delivery existed."""
     cust = _customers(rng, ctx, n_customers)
+    preferred_channel = delivery_rng.choice(
+        len(DELIVERY_CHANNELS), n_customers, p=DELIVERY_CHANNEL_SHARE
+    )
     cust["customer_no"] = ctx.take_ids("customer", n_customers)
     months, extract_day = ctx.months, ctx.extract_day
     month_axis = np.arange(months)
@@ -379,8 +422,17 @@ def simulate_block(rng: np.random.Generator, ctx: Context, n_customers: int) -> 
     c_applied = rng.random(len(c_rows)) < 0.97
     open_cents[c_rows[c_applied]] -= c_amount[c_applied]
 
+    inv_channel, inv_sent = _delivery(delivery_rng, preferred_channel[ci], doc_day, extract_day)
     payments, write_offs, small_balance, settle_day = _settle(
-        rng, ctx, cust, ci, doc_day, due_day, open_cents, hold_until
+        rng,
+        ctx,
+        cust,
+        ci,
+        doc_day,
+        due_day,
+        open_cents,
+        hold_until,
+        np.where(inv_channel >= 0, DELIVERY_PAY_DELAY[inv_channel], 0.0),
     )
 
     # Debit memos (freight, fees) on 1.5 % of invoices, settled like invoices.
@@ -393,8 +445,17 @@ def simulate_block(rng: np.random.Generator, ctx: Context, n_customers: int) -> 
     )
     m_ci = ci[m_rows]
     m_due = m_day + cust["terms"].to_numpy()[m_ci]
+    m_channel, m_sent = _delivery(delivery_rng, preferred_channel[m_ci], m_day, extract_day)
     m_payments, m_write_offs, m_small, m_settle = _settle(
-        rng, ctx, cust, m_ci, m_day, m_due, m_amount, np.zeros(len(m_rows), dtype=np.int64)
+        rng,
+        ctx,
+        cust,
+        m_ci,
+        m_day,
+        m_due,
+        m_amount,
+        np.zeros(len(m_rows), dtype=np.int64),
+        np.where(m_channel >= 0, DELIVERY_PAY_DELAY[m_channel], 0.0),
     )
 
     # ---- documents: invoices, then credit memos, then debit memos ----------
@@ -442,6 +503,14 @@ def simulate_block(rng: np.random.Generator, ctx: Context, n_customers: int) -> 
         }
     )
     documents["posting_day"] = np.minimum(documents["posting_day"], extract_day)
+    cm_channel, cm_sent = _delivery(
+        delivery_rng, preferred_channel[ci[cm_src]], cm_day, extract_day
+    )
+    all_channel = np.concatenate([inv_channel, cm_channel, m_channel])
+    documents["sent_day"] = np.concatenate([inv_sent, cm_sent, m_sent])
+    documents["delivery_channel"] = np.where(
+        all_channel >= 0, np.array(DELIVERY_CHANNELS)[np.clip(all_channel, 0, None)], None
+    )
 
     # ---- receipts and applications -----------------------------------------
     m_payments = m_payments.assign(row=m_payments["row"] + n_inv + n_cm)

@@ -41,6 +41,7 @@ PRIMARY_KEYS = {
     "gl_ar_control_balances": ["company_code", "period_end_date", "currency_code"],
     "cash_forecasts": ["forecast_id"],
     "customer_feedback": ["response_id"],
+    "working_capital": ["company_code", "month_end_date"],
 }
 MANIFEST_COLUMNS = [
     "table_name",
@@ -96,6 +97,10 @@ def _other_quoted_currency(column, rng):
 
 def _is(column, value):
     return lambda frame: (frame[column] == value).to_numpy()
+
+
+def _has(column):
+    return lambda frame: frame[column].notna().to_numpy()
 
 
 DEFECTS: dict[str, list[Defect]] = {
@@ -181,6 +186,43 @@ DEFECTS: dict[str, list[Defect]] = {
         Defect("lower_case_currency", "currency_code", "normalised", None, _lower, forced=True),
         Defect("repeated_export", None, "collapsed", None, None, forced=True),
         Defect("newer_version", "due_date", "superseded", None, None, forced=True),
+        # The optional delivery columns (v2) follow the same rules.
+        Defect(
+            "unknown_delivery_channel",
+            "delivery_channel",
+            "quarantined",
+            "unknown_code",
+            _const("fax"),
+            _has("delivery_channel"),
+            forced=True,
+        ),
+        Defect(
+            "unparseable_sent_date",
+            "sent_date",
+            "quarantined",
+            "unparseable_date",
+            _bad_month,
+            _has("sent_date"),
+            forced=True,
+        ),
+        Defect(
+            "upper_case_delivery_channel",
+            "delivery_channel",
+            "normalised",
+            None,
+            _upper_pad,
+            _has("delivery_channel"),
+            forced=True,
+        ),
+        Defect(
+            "sent_before_document_date",
+            "sent_date",
+            "flagged",
+            None,
+            _const("1999-12-31"),
+            _has("sent_date"),
+            forced=True,
+        ),
     ],
     "cash_receipts": [
         Defect("negative_amount", "amount", "quarantined", "negative_amount", _negate, forced=True),
@@ -317,6 +359,10 @@ DEFECTS: dict[str, list[Defect]] = {
         Defect("repeated_export", None, "collapsed", None, None, forced=True)
     ],
     "cash_forecasts": [Defect("repeated_export", None, "collapsed", None, None, forced=True)],
+    "working_capital": [
+        Defect("lower_case_currency", "currency_code", "normalised", None, _lower, forced=True),
+        Defect("repeated_export", None, "collapsed", None, None, forced=True),
+    ],
 }
 
 # child table -> (column, parent table, extra condition column/value)

@@ -139,6 +139,8 @@ def ar_documents(docs: pd.DataFrame) -> pa.Table:
             "reference_document_id": ids("document", docs["reference_no"].to_numpy()),
             "po_number": pc.if_else(pa.array(has_po), po, pa.scalar(None, pa.string())),
             "source_updated_at": timestamps(docs["updated_seconds"].to_numpy()),
+            "sent_date": dates(docs["sent_day"].to_numpy()),
+            "delivery_channel": pa.array(docs["delivery_channel"], pa.string(), from_pandas=True),
         }
     )
 
