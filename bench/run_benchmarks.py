@@ -26,6 +26,11 @@ postgres   the same extract on the throwaway Postgres cluster: raw load,
            full `dbt build`, time per model, database size, and the build on
            the next day's export (Postgres loads are whole: it restates
            everything).
+v2         what spec v2's models (issue 20, V2_MODELS) cost: generate, load,
+           one `dbt build` of every layer; the summed execution time of the
+           v2 models and of their data and unit tests beside the rest of the
+           same run (and of the v1 KPI domain within it), their rows, the
+           wall time and peak memory.
 spark      the same on the local Spark target (dbt-spark session mode,
            threads 1): raw load (rpm-load), full `dbt build`, time per model,
            warehouse size, and the next day's build (whole, like Postgres).
@@ -66,6 +71,36 @@ BUILD_STEPS = [
 # facts) and its wall time is split between them in proportion to the
 # summed execution time of each layer's models and tests.
 LAYERS = ["kpis", "operations"]
+# The models spec v2 added (issue 20): closing rates, credit limits, paid
+# documents and days beyond terms, billing cohorts, aging schemes, forecast
+# error, delivery and working capital. The wide marts' new columns are
+# computed inside existing models and are not separable here.
+V2_MODELS = [
+    "int_ar_paid_documents",
+    "int_ar_document_payments",
+    "int_customer_days_beyond_terms",
+    "int_cash_forecast_errors",
+    "rpt_cash_forecast_errors",
+    "int_kpi_billing_cohorts",
+    "int_aging_bucket_schemes",
+    "rpt_ar_aging_by_scheme",
+    "rpt_ar_aging_age_by_past_due",
+    "int_fx_closing_rates",
+    "int_ar_closing_rate_balances",
+    "int_ar_closing_rate_totals",
+    "rpt_ar_closing_rate_balances",
+    "rpt_ar_closing_rate_totals",
+    "int_credit_limit_exposures",
+    "int_credit_limit_use",
+    "int_kpi_credit_limit_use",
+    "rpt_customer_credit_limit_use",
+    "base_erp__working_capital",
+    "stg_erp__working_capital",
+    "int_working_capital_months",
+    "int_kpi_working_capital",
+    "int_kpi_delivery_channels",
+    "rpt_invoice_delivery_channels",
+]
 
 
 def run(cmd: list[str], env: dict | None = None) -> tuple[float, float, str]:
@@ -218,6 +253,81 @@ def build(invoices: int, reuse_extract: bool = False) -> dict:
             }
             for name, sec in per_model
         ],
+    }
+
+
+def v2_cost(invoices: int) -> dict:
+    """Spec v2's models within one full build, beside the rest of it."""
+    extract = WORK / f"extract_{invoices}"
+    generated = generate(invoices, extract)
+    database = WORK / f"rpm_{invoices}.duckdb"
+    database.unlink(missing_ok=True)
+    target = WORK / f"target_{invoices}"
+    env = {
+        "AR_EXTRACT_DIR": str(extract),
+        "AR_DUCKDB_PATH": str(database),
+        "DBT_PROFILES_DIR": str(ROOT),
+    }
+    load_seconds, load_peak, _ = run([str(BIN / "rpm-load")], env)
+    build_seconds, build_peak, _ = run(
+        [str(BIN / "dbt"), "build", "--target-path", str(target)], env
+    )
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    manifest = json.loads((target / "manifest.json").read_text())
+    v2_ids = {f"model.rpm.{name}" for name in V2_MODELS}
+    missing = v2_ids - set(manifest["nodes"])
+    if missing:
+        raise RuntimeError(f"V2_MODELS names models the project no longer has: {missing}")
+    kpi_ids = {
+        unique_id
+        for unique_id, node in manifest["nodes"].items()
+        if node["resource_type"] == "model" and "kpis" in node.get("tags", [])
+    }
+
+    def owner(unique_id: str) -> str:
+        """'v2', 'v1 kpis' or 'rest': a test belongs to the model it tests."""
+        node = manifest["nodes"].get(unique_id, {})
+        parents = (
+            node.get("depends_on", {}).get("nodes", [])
+            if node.get("resource_type") in ("test", "unit_test")
+            else [unique_id]
+        )
+        if unique_id.startswith("unit_test."):
+            parents = [f"model.rpm.{manifest['unit_tests'][unique_id]['model']}"]
+        if any(p in v2_ids for p in parents):
+            return "v2"
+        if any(p in kpi_ids for p in parents):
+            return "v1 kpis"
+        return "rest"
+
+    seconds = {"v2": 0.0, "v1 kpis": 0.0, "rest": 0.0}
+    models = dict.fromkeys(seconds, 0)
+    for r in results:
+        group = owner(r["unique_id"])
+        seconds[group] += r["execution_time"]
+        models[group] += r["unique_id"].startswith("model.")
+    total = sum(seconds.values())
+    v2_rows = model_rows(database, V2_MODELS)
+    return {
+        **generated,
+        "load_seconds": round(load_seconds, 1),
+        "build_seconds": round(build_seconds, 1),
+        "peak_rss_gb": round(max(load_peak, build_peak), 2),
+        "node_seconds": {group: round(value, 1) for group, value in seconds.items()},
+        "models": models,
+        "v2_share_of_node_seconds": round(seconds["v2"] / total, 3),
+        # The build's wall time apportioned by summed node time (two threads).
+        "v2_wall_seconds_estimate": round(build_seconds * seconds["v2"] / total, 1),
+        "v2_slowest": sorted(
+            (
+                [r["unique_id"].split(".")[-1], round(r["execution_time"], 1)]
+                for r in results
+                if r["unique_id"] in v2_ids
+            ),
+            key=lambda item: -item[1],
+        )[:8],
+        "v2_rows": sum(v2_rows.values()),
+        "v2_rows_per_model": v2_rows,
     }
 
 
@@ -624,7 +734,8 @@ def model_rows(database: Path, names: list[str]) -> dict[str, int]:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument(
-        "suite", choices=["generator", "build", "compare", "postgres", "spark", "incremental"]
+        "suite",
+        choices=["generator", "build", "compare", "postgres", "spark", "incremental", "v2"],
     )
     parser.add_argument("--invoices", type=int, nargs="+", default=[100_000])
     parser.add_argument("--keep", action="store_true", help="keep generated data under data/bench")
@@ -646,6 +757,8 @@ def main() -> int:
             result = spark_build(invoices)
         elif args.suite == "compare":
             result = compare(invoices)
+        elif args.suite == "v2":
+            result = v2_cost(invoices)
         elif args.suite == "incremental":
             print(json.dumps(incremental_days(invoices)))
             continue
