@@ -18,7 +18,7 @@ if not hasattr(sys.modules["__main__"], "__file__"):
     sys.modules["__main__"].__file__ = "<pytest worker>"
 
 ROOT = project_root()
-SHARED = ROOT.parent / "shared"
+SPEC = ROOT / "docs" / "spec"
 
 
 @pytest.fixture(scope="session")
@@ -28,10 +28,7 @@ def root() -> Path:
 
 @pytest.fixture(scope="session")
 def worked_example() -> Path:
-    path = SHARED / "spec" / "worked_example"
-    if not path.exists():
-        pytest.fail(f"../shared is missing: {path} (CI clones the project beside shared/)")
-    return path
+    return SPEC / "worked_example"
 
 
 @pytest.fixture(scope="session")

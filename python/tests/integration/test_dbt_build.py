@@ -6,7 +6,7 @@ assertions below (dbt costs seconds of fixed overhead per command).
            manifest defect has its expected outcome, nothing else is touched
   rejected defects above the threshold: the build fails naming table, reason
            and an example key
-  worked   ../shared/spec/worked_example (optional tables absent) stages with
+  worked   docs/spec/worked_example (optional tables absent) stages with
            row counts and amounts equal to its CSVs
 """
 

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.integration
 
 BIN = Path(sys.executable).parent
 
-# ../shared/spec/worked_example/EXPECTED.md, whole ledger, by hand.
+# docs/spec/worked_example/EXPECTED.md, whole ledger, by hand.
 WORKED_MONTHS = {
     # month: ar_begin, ar_end, current_ar_end, 1-30, credit_sales,
     #        net_credit_sales, write_offs, DSO, best DSO, ADD, CEI, countback, turnover
