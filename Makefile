@@ -1,5 +1,5 @@
 # The README's two commands:
-#   make run    set up, generate the demo extract, validate it, load it (rpm-load),
+#   make run    set up, generate the demo extract, validate it, load it (receivables-load),
 #               dbt build, summary, dashboard (reports/dashboard.html)
 #   make test   set up and pass the whole test suite (what CI runs)
 # Point the project at your own extract with AR_EXTRACT_DIR=/path/to/folder.
@@ -30,16 +30,16 @@ setup: $(INSTALLED)
 # The demo extract is generated once (deterministic: seed 42); delete
 # data/demo_extract or run `make demo-extract` to make it again.
 demo-extract: setup
-	$(BIN)/rpm-generate --out $(DEMO_EXTRACT)
+	$(BIN)/receivables-generate --out $(DEMO_EXTRACT)
 
 $(DEMO_EXTRACT)/_manifest/generation.json: | $(INSTALLED)
-	$(BIN)/rpm-generate --out $(DEMO_EXTRACT)
+	$(BIN)/receivables-generate --out $(DEMO_EXTRACT)
 
 run: setup $(if $(filter $(DEMO_EXTRACT),$(AR_EXTRACT_DIR)),$(DEMO_EXTRACT)/_manifest/generation.json)
-	$(BIN)/rpm-validate --extract "$(AR_EXTRACT_DIR)" --report reports/extract_validation
-	$(BIN)/rpm-load
-	$(BIN)/dbt build; status=$$?; echo; $(BIN)/rpm-summary; \
-	  $(BIN)/rpm-dashboard --duckdb "$(AR_DUCKDB_PATH)" --out reports/dashboard.html; \
+	$(BIN)/receivables-validate --extract "$(AR_EXTRACT_DIR)" --out reports
+	$(BIN)/receivables-load
+	$(BIN)/dbt build; status=$$?; echo; $(BIN)/receivables-summary; \
+	  $(BIN)/receivables-dashboard --database "$(AR_DUCKDB_PATH)" --out reports; \
 	  $(BIN)/dbt docs generate --quiet && echo "dbt docs: $(CURDIR)/target/index.html (serve with: .venv/bin/dbt docs serve)"; \
 	  exit $$status
 
@@ -49,9 +49,9 @@ run: setup $(if $(filter $(DEMO_EXTRACT),$(AR_EXTRACT_DIR)),$(DEMO_EXTRACT)/_man
 run-postgres: setup $(if $(filter $(DEMO_EXTRACT),$(AR_EXTRACT_DIR)),$(DEMO_EXTRACT)/_manifest/generation.json)
 	scripts/postgres_cluster.sh start
 	eval "$$(scripts/postgres_cluster.sh env)" && \
-	  export RPM_TARGET=postgres && $(BIN)/rpm-load && \
+	  export RPM_TARGET=postgres && $(BIN)/receivables-load && \
 	  $(BIN)/dbt build --target-path target/postgres && \
-	  $(BIN)/rpm-dashboard --postgres --out reports/dashboard_postgres.html
+	  $(BIN)/receivables-dashboard --postgres --out reports/postgres
 
 postgres-stop:
 	scripts/postgres_cluster.sh stop
@@ -61,7 +61,7 @@ postgres-stop:
 # data/spark; docs/spark.md points the project at a cluster or Databricks.
 run-spark: setup $(if $(filter $(DEMO_EXTRACT),$(AR_EXTRACT_DIR)),$(DEMO_EXTRACT)/_manifest/generation.json)
 	scripts/install_java.sh
-	RPM_TARGET=spark $(BIN)/rpm-load
+	RPM_TARGET=spark $(BIN)/receivables-load
 	RPM_TARGET=spark $(BIN)/dbt build --target-path target/spark
 
 # The same build on a local Spark standalone cluster (a master, two workers,
@@ -70,7 +70,7 @@ run-spark: setup $(if $(filter $(DEMO_EXTRACT),$(AR_EXTRACT_DIR)),$(DEMO_EXTRACT
 run-spark-cluster: setup $(if $(filter $(DEMO_EXTRACT),$(AR_EXTRACT_DIR)),$(DEMO_EXTRACT)/_manifest/generation.json)
 	scripts/spark_cluster.sh start
 	eval "$$(scripts/spark_cluster.sh env)" && export RPM_TARGET=spark_cluster && \
-	  $(BIN)/rpm-load && $(BIN)/dbt build --target-path target/spark_cluster
+	  $(BIN)/receivables-load && $(BIN)/dbt build --target-path target/spark_cluster
 
 spark-cluster-stop:
 	scripts/spark_cluster.sh stop
@@ -79,7 +79,7 @@ lint: setup
 	$(BIN)/ruff check python models bench
 	$(BIN)/ruff format --check python models bench
 	AR_DUCKDB_PATH=target/lint.duckdb $(BIN)/sqlfluff lint models tests analyses
-	AR_DUCKDB_PATH=target/lint.duckdb $(BIN)/dbt parse --quiet && $(BIN)/rpm-check-project
+	AR_DUCKDB_PATH=target/lint.duckdb $(BIN)/dbt parse --quiet && $(BIN)/receivables-check-project
 
 unit: setup
 	$(BIN)/pytest python/tests -m "not integration" -q
@@ -108,8 +108,8 @@ test-engines: setup
 # Benchmarks (about two hours on 2 cores): generator at 100k, 1M and 10M
 # invoices; DuckDB builds (full, per layer, then incremental after one more
 # day) at the same sizes; Postgres at 100k and 1M, local Spark at 100k
-# (larger sizes do not fit this machine's time for them: README, Benchmarks). Results: bench/results/
-# and the tables printed at the end (copied into the README).
+# (larger sizes do not fit this machine's time for them: docs/benchmarks.md). Results: bench/results/
+# and the tables printed at the end (copied into docs/benchmarks.md).
 bench: setup
 	$(BIN)/python bench/run_benchmarks.py generator --invoices 100000 1000000 10000000
 	$(BIN)/python bench/run_benchmarks.py build --invoices 100000 1000000 10000000

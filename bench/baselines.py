@@ -81,7 +81,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from rpm.contract import find_table_file  # where a table's file is, not how it reads
+from receivables_rpm.contract import find_table_file  # where a table's file is, not how it reads
 
 REPORTING = "USD"
 FX_MAX_STALENESS_DAYS = 7

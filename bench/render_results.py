@@ -1,4 +1,4 @@
-"""Markdown tables from bench/results/*.json, for the README.
+"""Markdown tables from bench/results/*.json, for docs/benchmarks.md.
 
 python bench/render_results.py
 """
@@ -46,7 +46,7 @@ def main() -> None:
     if incremental:
         print(
             "\nIncremental build of the ledger core after one more day of events "
-            "(rpm-next-day), on the database of the full build:\n"
+            "(receivables-next-day), on the database of the full build:\n"
         )
         print(
             "| invoices | full ledger core | incremental | command | share | raw rows removed / "

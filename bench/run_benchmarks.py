@@ -5,16 +5,16 @@
     python bench/run_benchmarks.py postgres --invoices 100000 1000000
     python bench/run_benchmarks.py spark --invoices 100000
 
-generator  rpm-generate to Parquet at about N invoices: wall time, peak memory
+generator  receivables-generate to Parquet at about N invoices: wall time, peak memory
            (max RSS of the process), rows and bytes written.
-build      generate (Parquet), load it (rpm-load), then `dbt build` in steps: the ledger
+build      generate (Parquet), load it (receivables-load), then `dbt build` in steps: the ledger
            core (selector ledger_core), then the KPI marts (selector domains,
            models and their tests): wall time of each, peak memory, time per
            model (run_results.json), the database size, and as a floor the
            time DuckDB takes to scan every raw file once; then the next
-           day's export (rpm-next-day) and an incremental build of the
+           day's export (receivables-next-day) and an incremental build of the
            ledger core on the same database.
-compare    the project (rpm-load, then dbt build step by step) beside two
+compare    the project (receivables-load, then dbt build step by step) beside two
            baselines on the same extract, with the ratios: a pandas
            computation of the whole-ledger monthly KPIs and one DuckDB query
            for month-end AR and buckets (the floor): bench/baselines.py.
@@ -32,7 +32,7 @@ v2         what spec v2's models (issue 20, V2_MODELS) cost: generate, load,
            same run (and of the v1 KPI domain within it), their rows, the
            wall time and peak memory.
 spark      the same on the local Spark target (dbt-spark session mode,
-           threads 1): raw load (rpm-load), full `dbt build`, time per model,
+           threads 1): raw load (receivables-load), full `dbt build`, time per model,
            warehouse size, and the next day's build (whole, like Postgres).
 Results are printed as Markdown and saved under bench/results/.
 """
@@ -133,7 +133,7 @@ def generate(invoices: int, out: Path) -> dict:
     customers = max(int(invoices / INVOICES_PER_CUSTOMER), 10)
     seconds, peak, _ = run(
         [
-            str(BIN / "rpm-generate"),
+            str(BIN / "receivables-generate"),
             "--customers",
             str(customers),
             "--format",
@@ -167,10 +167,10 @@ def scan_floor(extract: Path) -> float:
 
 
 def load_and_build_in_steps(env: dict, target: Path) -> tuple[dict, list[dict], float]:
-    """rpm-load, then `dbt build` of each of BUILD_STEPS on top of the
+    """receivables-load, then `dbt build` of each of BUILD_STEPS on top of the
     previous one: seconds per step (rounded to 0.1), every node's result
     (run_results.json, with its step) and the peak memory of them all."""
-    load_seconds, peak, _ = run([str(BIN / "rpm-load")], env)
+    load_seconds, peak, _ = run([str(BIN / "receivables-load")], env)
     steps = {"raw load": round(load_seconds, 1)}
     results = []
     for step, selection in BUILD_STEPS:
@@ -268,7 +268,7 @@ def v2_cost(invoices: int) -> dict:
         "AR_DUCKDB_PATH": str(database),
         "DBT_PROFILES_DIR": str(ROOT),
     }
-    load_seconds, load_peak, _ = run([str(BIN / "rpm-load")], env)
+    load_seconds, load_peak, _ = run([str(BIN / "receivables-load")], env)
     build_seconds, build_peak, _ = run(
         [str(BIN / "dbt"), "build", "--target-path", str(target)], env
     )
@@ -370,14 +370,14 @@ def publication(database: Path, source: str = "marts_build", schema: str = "mart
 def incremental_run(
     extract: Path, env: dict, target: Path, selection: list[str], command: str = "build"
 ) -> dict:
-    """The next day's export of `extract` (rpm-next-day), then the ledger
+    """The next day's export of `extract` (receivables-next-day), then the ledger
     core built incrementally on the same database (`dbt build`, or `dbt run`
     without the data tests): wall time, peak memory, the rows that changed
     and the slowest models."""
     next_extract = extract.parent / f"{extract.name}_next_day"
-    run([str(BIN / "rpm-next-day"), "--extract", str(extract), "--out", str(next_extract)])
+    run([str(BIN / "receivables-next-day"), "--extract", str(extract), "--out", str(next_extract)])
     next_env = {**env, "AR_EXTRACT_DIR": str(next_extract)}
-    load_seconds, load_peak, _ = run([str(BIN / "rpm-load")], next_env)
+    load_seconds, load_peak, _ = run([str(BIN / "receivables-load")], next_env)
     build_seconds, peak, _ = run(
         [str(BIN / "dbt"), command, *selection, "--target-path", str(target)], next_env
     )
@@ -395,7 +395,7 @@ def incremental_run(
     )
     con.close()
     return {
-        "command": f"rpm-load, dbt {command}",
+        "command": f"receivables-load, dbt {command}",
         "extract": next_extract.name,
         "seconds": round(seconds, 1),
         "load_seconds": round(load_seconds, 1),
@@ -410,7 +410,7 @@ def incremental_run(
 
 def postgres_build(invoices: int) -> dict:
     """The same extract on the throwaway Postgres 15 cluster: raw load
-    (rpm-load) and the full `dbt build` (every layer, one step),
+    (receivables-load) and the full `dbt build` (every layer, one step),
     time per model, database size. Postgres loads are whole, so a build on
     the next day's export restates everything: it is timed too."""
     extract = WORK / f"extract_{invoices}"
@@ -447,7 +447,7 @@ def postgres_build(invoices: int) -> dict:
         "AR_EXTRACT_DIR": str(extract),
         "DBT_PROFILES_DIR": str(ROOT),
     }
-    load_seconds, _, _ = run([str(BIN / "rpm-load")], env)
+    load_seconds, _, _ = run([str(BIN / "receivables-load")], env)
     build_seconds, build_peak, _ = run(
         [str(BIN / "dbt"), "build", "--target-path", str(target)], env
     )
@@ -457,9 +457,17 @@ def postgres_build(invoices: int) -> dict:
         size = cur.fetchone()[0]
     next_extract = extract.parent / f"{extract.name}_next_day"
     if not next_extract.exists():
-        run([str(BIN / "rpm-next-day"), "--extract", str(extract), "--out", str(next_extract)])
+        run(
+            [
+                str(BIN / "receivables-next-day"),
+                "--extract",
+                str(extract),
+                "--out",
+                str(next_extract),
+            ]
+        )
     next_env = {**env, "AR_EXTRACT_DIR": str(next_extract)}
-    next_load, _, _ = run([str(BIN / "rpm-load")], next_env)
+    next_load, _, _ = run([str(BIN / "receivables-load")], next_env)
     next_build, _, _ = run([str(BIN / "dbt"), "build", "--target-path", str(target)], next_env)
     with admin.cursor() as cur:
         cur.execute(f"drop database if exists {database} with (force)")
@@ -561,7 +569,7 @@ def spark_build(invoices: int) -> dict:
     # Spark's JVM is a grandchild that dbt does not wait for, so it is
     # missing from RUSAGE_CHILDREN: its peak (VmHWM) is sampled from /proc.
     with SparkJvmPeak() as jvm:
-        load_seconds, _, _ = run([str(BIN / "rpm-load")], env)
+        load_seconds, _, _ = run([str(BIN / "receivables-load")], env)
         build_seconds, dbt_peak, _ = run(
             [str(BIN / "dbt"), "build", "--target-path", str(target)], env
         )
@@ -569,9 +577,17 @@ def spark_build(invoices: int) -> dict:
     size = sum(p.stat().st_size for p in (spark_dir / "warehouse").rglob("*") if p.is_file())
     next_extract = extract.parent / f"{extract.name}_next_day"
     if not next_extract.exists():
-        run([str(BIN / "rpm-next-day"), "--extract", str(extract), "--out", str(next_extract)])
+        run(
+            [
+                str(BIN / "receivables-next-day"),
+                "--extract",
+                str(extract),
+                "--out",
+                str(next_extract),
+            ]
+        )
     next_env = {**env, "AR_EXTRACT_DIR": str(next_extract)}
-    next_load, _, _ = run([str(BIN / "rpm-load")], next_env)
+    next_load, _, _ = run([str(BIN / "receivables-load")], next_env)
     next_build, _, _ = run([str(BIN / "dbt"), "build", "--target-path", str(target)], next_env)
     shutil.rmtree(spark_dir, ignore_errors=True)
     return {
@@ -594,7 +610,7 @@ def compare(invoices: int) -> dict:
     sales, DSO and CEI from the files, (b) one hand-written DuckDB query for
     month-end AR and buckets (the floor) (bench/baselines.py; each in its own
     process, checked against the project's marts). The project is timed as
-    a user runs it: rpm-load, then dbt build of the ledger core, of the KPI
+    a user runs it: receivables-load, then dbt build of the ledger core, of the KPI
     and operations domains, and of the audit trail, each with its tests;
     then the next day's export, loaded and built whole (incrementally)."""
     extract = WORK / f"extract_{invoices}"
@@ -679,7 +695,7 @@ def incremental_days(invoices: int) -> dict:
     # Both sides load their extract: the full build's load counts with its core.
     core = result["step_seconds"]["raw load"] + result["step_seconds"]["ledger core"]
     # The database first catches up with the newest extract kept (not timed).
-    run([str(BIN / "rpm-load")], {**env, "AR_EXTRACT_DIR": str(extract)})
+    run([str(BIN / "receivables-load")], {**env, "AR_EXTRACT_DIR": str(extract)})
     run(
         [str(BIN / "dbt"), "run", *BUILD_STEPS[0][1], "--target-path", str(target)],
         {**env, "AR_EXTRACT_DIR": str(extract)},

@@ -3,7 +3,7 @@
     work; readers are not blocked (they read the published marts), and a
     developer's target, which writes its own schemas (generate_schema_name),
     builds beside production. DuckDB needs no check here: its file lock
-    stops a second process, and the dbt-duckdb plugin rpm.duckdb_lock says
+    stops a second process, and the dbt-duckdb plugin receivables_rpm.duckdb_lock says
     so in one line. Runs as the first on-run-start hook. -#}
 {% macro acquire_build_lock() %}
     {{ return(adapter.dispatch('acquire_build_lock', 'rpm')()) }}
@@ -25,7 +25,7 @@
     process carries the profile's application_name. At the start of a run
     this process has only the hooks' connection, so another connection of
     the same name is another dbt command of this target at work, and one
-    named `rpm-load <raw schema>` a load of its raw schema: the run
+    named `receivables-load <raw schema>` a load of its raw schema: the run
     refuses, naming it. dbt-postgres opens a connection per node and closes
     it after, so a build between nodes holds none for an instant: the check
     looks 15 times over 3 s (3 times over 0.6 s once missed a build at work
@@ -51,7 +51,7 @@
             and pid <> pg_backend_pid()
             and application_name in (
                 {{ rpm.sql_text_literal(name) }},
-                {{ rpm.sql_text_literal('rpm-load ' ~ rpm.schema_name('raw')) }}
+                {{ rpm.sql_text_literal('receivables-load ' ~ rpm.schema_name('raw')) }}
             )
     {%- endset -%}
     {%- for attempt in range(15) -%}

@@ -1,5 +1,5 @@
-{#- The extract is loaded before dbt runs, by rpm-load
-    (python/src/rpm/loader.py). This on-run-start hook of build and run:
+{#- The extract is loaded before dbt runs, by receivables-load
+    (python/src/receivables_rpm/loader.py). This on-run-start hook of build and run:
     - package mode (var rpm_extract_source 'warehouse'): copies the ERP
       tables into the raw schema (register_warehouse_extract);
     - otherwise stops the run when the raw schema holds no load, and on
@@ -16,7 +16,7 @@
     {%- if adapter.get_relation(
         database=target.database, schema=raw_schema, identifier='_load_state') is none -%}
         {{ exceptions.raise_compiler_error(
-            "The raw schema " ~ raw_schema ~ " holds no loaded extract: run `rpm-load"
+            "The raw schema " ~ raw_schema ~ " holds no loaded extract: run `receivables-load"
             ~ ("" if target.name == 'duckdb' else " --target " ~ target.name)
             ~ "` (AR_EXTRACT_DIR) before dbt, or `make run`.") }}
     {%- endif -%}

@@ -1,6 +1,6 @@
 {#- A number rounded half away from zero to one decimal, as text ('4.7',
     '-9.0', never '-0.0'): how the divergence reasons print numbers, the same
-    as rpm.divergence.one_decimal. -#}
+    as receivables_rpm.divergence.one_decimal. -#}
 {% macro format_one_decimal(expression) %}
     cast(cast({{ rpm.round_exact(expression, 1) }} as decimal(18, 1)) as {{ dbt.type_string() }})
 {%- endmacro %}

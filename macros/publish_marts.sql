@@ -63,7 +63,7 @@
 
 
 {#- The loads not restated yet (raw._unrestated_loads, DuckDB; the table is
-    made by rpm-load, so dbt's relation cache does not know it), each as the
+    made by receivables-load, so dbt's relation cache does not know it), each as the
     run that claimed it ('' when none has). -#}
 {% macro unrestated_loads() %}
     {%- if target.type != 'duckdb' -%}

@@ -100,8 +100,8 @@
 {% endmacro %}
 
 
-{#- The bookkeeping tables (sources rpm_load) as rpm-load writes them
-    (rpm.loader: EXTRACT_FILES, CHANGED_ROWS, LOAD_STATE): the files read,
+{#- The bookkeeping tables (sources rpm_load) as receivables-load writes them
+    (receivables_rpm.loader: EXTRACT_FILES, CHANGED_ROWS, LOAD_STATE): the files read,
     the raw rows a load changed, and the load state of a whole load, which
     restates everything. -#}
 {% macro extract_files_columns() %}

@@ -11,7 +11,7 @@
 #
 # Tables are Parquet under $RPM_SPARK_CLUSTER_DIR/warehouse, the catalog an
 # embedded Derby metastore the Thrift server holds. The workers, the Thrift
-# server and rpm-load see the same file system (one machine; on a real
+# server and receivables-load see the same file system (one machine; on a real
 # cluster, a shared one: docs/spark.md).
 set -euo pipefail
 

@@ -9,7 +9,7 @@ import pytest
 from _pytest.nodeid import NodeId
 from generated import make_extract
 
-from rpm import project_root
+from receivables_rpm import project_root
 
 # pytest-xdist workers run as `python -c`: pyspark (imported by Great
 # Expectations) takes a __main__ without __file__ for its own doctest run and

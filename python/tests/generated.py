@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from rpm.generator.cli import GeneratorConfig, generate
+from receivables_rpm.generator.cli import GeneratorConfig, generate
 
 
 def make_extract(out: Path, **overrides) -> dict:

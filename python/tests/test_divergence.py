@@ -9,7 +9,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from rpm.divergence import (
+from receivables_rpm.divergence import (
     COLLECTION_DISCIPLINE,
     NONE,
     QUALITY_DRIFT,

@@ -1,5 +1,5 @@
 """The exposures list exactly the marts the shipped tools read: a mart named
-in the code of rpm-dashboard or rpm-summary and missing from its exposure
+in the code of receivables-dashboard or receivables-summary and missing from its exposure
 (or listed and no longer read) fails."""
 
 from __future__ import annotations
@@ -26,5 +26,5 @@ def test_each_exposure_lists_the_marts_its_tool_reads():
     }
     assert set(listed) == set(TOOLS)
     for name, module in TOOLS.items():
-        code = (ROOT / "python" / "src" / "rpm" / module).read_text()
+        code = (ROOT / "python" / "src" / "receivables_rpm" / module).read_text()
         assert listed[name] == marts_named_in(code), name

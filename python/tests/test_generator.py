@@ -13,7 +13,7 @@ import pytest
 from generated import make_extract
 from reference_ledger import ReferenceLedger
 
-from rpm.contract import load_contract
+from receivables_rpm.contract import load_contract
 
 
 def read(folder, table) -> pd.DataFrame:

@@ -3,7 +3,7 @@ and the real project passes it (make test runs it on the parsed project)."""
 
 from __future__ import annotations
 
-from rpm.project_check import check, expected_access
+from receivables_rpm.project_check import check, expected_access
 
 
 def named(parent: str) -> str:

@@ -1,5 +1,5 @@
 """Great Expectations validates an extract against the contract and writes a
-report; a folder that cannot be built gets a readable verdict, exit 2."""
+report; a folder that cannot be built gets a readable verdict, exit 1."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import shutil
 import pytest
 from generated import make_extract
 
-from rpm import validation
+from receivables_rpm import validation
 
 
 @pytest.fixture(scope="module")
@@ -46,10 +46,13 @@ def test_missing_required_table_cannot_build(small_extract, tmp_path, root, caps
     broken = tmp_path / "broken"
     shutil.copytree(folder, broken)
     (broken / "cash_receipts.csv").unlink()
-    status = validation.main(["--extract", str(broken), "--report", str(tmp_path / "r")])
-    assert status == 2
+    status = validation.main(["--extract", str(broken), "--out", str(tmp_path / "r")])
+    assert status == 1
     assert "CANNOT BUILD: cash_receipts" in capsys.readouterr().out
-    assert "CANNOT BUILD: cash_receipts file present" in (tmp_path / "r.md").read_text()
+    assert (
+        "CANNOT BUILD: cash_receipts file present"
+        in (tmp_path / "r" / "extract_validation.md").read_text()
+    )
 
 
 def test_large_tables_are_validated_on_a_documented_sample(small_extract, root):

@@ -1,12 +1,12 @@
 """CEI-DSO divergence flags per quarter and segment (kpi_definitions.md,
-"CEI-DSO divergence signal"), computed by rpm.divergence.flag_quarters from
+"CEI-DSO divergence signal"), computed by receivables_rpm.divergence.flag_quarters from
 the quarterly KPI mart. Thresholds are dbt vars passed through the model's
 config (_kpis__models.yml). DuckDB only: other engines build the same rows
 with int_cei_dso_divergence_sql, and a data test proves the two agree."""
 
 import pandas as pd
 
-from rpm.divergence import Thresholds, flag_quarters
+from receivables_rpm.divergence import Thresholds, flag_quarters
 
 COLUMNS = [
     "divergence_id",

@@ -17,10 +17,10 @@ import pandas as pd
 import pytest
 from generated import make_extract
 
-from rpm.generator.next_day import next_day
+from receivables_rpm.generator.next_day import next_day
 
 DBT = Path(sys.executable).parent / "dbt"
-LOAD = Path(sys.executable).parent / "rpm-load"
+LOAD = Path(sys.executable).parent / "receivables-load"
 # Paths are data, never SQL text (test_extract_paths.py).
 AWKWARD_FOLDER = "o'brien's extract/Ext räkt ✓"
 
@@ -69,7 +69,7 @@ def build_environment(root: Path, extract: Path, **variables: str) -> dict:
 
 
 def dbt_build(root: Path, extract: Path, workdir: Path, *args: str) -> Build:
-    """`rpm-load` and `dbt build` of `extract` into workdir/rpm.duckdb; args
+    """`receivables-load` and `dbt build` of `extract` into workdir/rpm.duckdb; args
     go to dbt."""
     workdir.mkdir(parents=True, exist_ok=True)
     env = build_environment(root, extract, AR_DUCKDB_PATH=str(workdir / "rpm.duckdb"))
@@ -78,7 +78,7 @@ def dbt_build(root: Path, extract: Path, workdir: Path, *args: str) -> Build:
 
 
 def run_dbt_build(root: Path, workdir: Path, env: dict, *args: str) -> tuple[int, str]:
-    """`rpm-load` of AR_EXTRACT_DIR into the target (RPM_TARGET), then `dbt
+    """`receivables-load` of AR_EXTRACT_DIR into the target (RPM_TARGET), then `dbt
     build` of the whole project, target and logs under workdir, as make run
     does; a failed load stops there."""
     load = subprocess.run(
@@ -123,7 +123,7 @@ DEMO = {"customers": 2000, "months": 36, "start": dt.date(2023, 1, 1), "seed": 4
 
 @pytest.fixture(scope="session")
 def demo(root, tmp_path_factory):
-    """The demo ledger (rpm-generate's defaults): the divergence signal needs
+    """The demo ledger (receivables-generate's defaults): the divergence signal needs
     segments of some size and a year of history before its windows."""
     work = tmp_path_factory.mktemp("demo")
     summary = make_extract(work / "extract", file_format="parquet", **DEMO)
@@ -535,7 +535,7 @@ def spark_cluster(root, tmp_path_factory):
 
 
 def spark_cluster_build(root: Path, extract: Path, workdir: Path, cluster: dict) -> SparkBuild:
-    """`rpm-load` and `dbt build` of `extract` on the target spark_cluster;
+    """`receivables-load` and `dbt build` of `extract` on the target spark_cluster;
     the cluster's warehouse is then copied to workdir (the next build on the
     cluster replaces its tables)."""
     workdir.mkdir(parents=True, exist_ok=True)

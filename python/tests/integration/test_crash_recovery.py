@@ -1,7 +1,7 @@
 """Crash safety and write-audit-publish (issue 17).
 
 The kill harness: an incremental load and build of the next day's export
-(`rpm-load && dbt build`, as make run does) on a copy of the day before's
+(`receivables-load && dbt build`, as make run does) on a copy of the day before's
 database is killed with SIGKILL at a point of the run (read from the output
 as it runs), then the same commands run again, unattended. The runs on one
 database are killed at each of the 7 points before publication in turn,
@@ -10,7 +10,7 @@ publication are each repaired by the very next run. Throughout:
 - until the rerun, readers see the day before's published marts, whole
   (a kill during publication: either build's, whole);
 - the rerun is green and ends equal to a full build of the export, table by
-  table, value for value (rpm-compare-builds), published marts included;
+  table, value for value (receivables-compare-builds), published marts included;
 - a rerun after a kill that left the extract's changes unrestated says so
   in the audit trail (audit_run_evidence.recovered_from_run_ids); a load
   killed midway changed nothing (one transaction).
@@ -33,7 +33,7 @@ import duckdb
 import pytest
 from conftest import DBT, LOAD, build_environment, dbt_build
 
-from rpm.compare_builds import RUN_STATE, table_differences
+from receivables_rpm.compare_builds import RUN_STATE, table_differences
 
 pytestmark = pytest.mark.integration
 
@@ -63,7 +63,7 @@ def environment(root: Path, extract: Path, database: Path) -> dict:
 
 
 def build_killed_at(root: Path, extract: Path, workdir: Path, pattern: str, delay: float) -> str:
-    """`rpm-load && dbt build` killed with SIGKILL `delay` s after a line of
+    """`receivables-load && dbt build` killed with SIGKILL `delay` s after a line of
     their output matches `pattern`; the output up to then. Fails if the run
     ended first."""
     process = subprocess.Popen(

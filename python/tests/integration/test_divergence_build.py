@@ -8,7 +8,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from rpm.summary import divergence_lines
+from receivables_rpm.summary import divergence_lines
 
 pytestmark = pytest.mark.integration
 

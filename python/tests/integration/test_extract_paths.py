@@ -14,8 +14,8 @@ from conftest import AWKWARD_FOLDER as AWKWARD
 from conftest import dbt_build
 from mart_comparison import published_marts
 
-from rpm.contract import load_contract
-from rpm.postgres_load import export_as_text
+from receivables_rpm.contract import load_contract
+from receivables_rpm.postgres_load import export_as_text
 
 pytestmark = pytest.mark.integration
 

@@ -1,5 +1,5 @@
 """Incremental builds (issue 3, item 7): a database built on one extract, then
-built again on the next day's export (rpm-next-day: new invoices, payments,
+built again on the next day's export (receivables-next-day: new invoices, payments,
 an FX rate, a receipt that bounced, a credit memo dated 40 days back) holds
 exactly what a full build of the next day's export holds, while restating
 only what the new rows touch."""
@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 from conftest import dbt_build
 
-from rpm.compare_builds import table_differences
+from receivables_rpm.compare_builds import table_differences
 
 pytestmark = pytest.mark.integration
 

@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 from reference_ledger import ReferenceLedger
 
-from rpm.architecture import document_with_map
-from rpm.project_check import check, is_public_mart
+from receivables_rpm.architecture import document_with_map
+from receivables_rpm.project_check import check, is_public_mart
 
 pytestmark = pytest.mark.integration
 
@@ -489,14 +489,14 @@ def test_every_column_is_documented_and_the_project_check_passes(root, clean):
     # docs/architecture.md's layer map is the manifest's.
     document = (root / "docs" / "architecture.md").read_text()
     assert document_with_map(document, manifest) == document, (
-        "docs/architecture.md is out of date: dbt parse && python -m rpm.architecture"
+        "docs/architecture.md is out of date: dbt parse && python -m receivables_rpm.architecture"
     )
 
 
 def test_summary_reads_a_ledger_of_millions(demo):
-    """rpm-summary on the demo ledger (money in millions, exact DECIMAL):
+    """receivables-summary on the demo ledger (money in millions, exact DECIMAL):
     every section prints, the flags among them."""
-    from rpm.summary import summary_lines
+    from receivables_rpm.summary import summary_lines
 
     build, _ = demo
     assert build.returncode == 0, build.output[-3000:]
@@ -524,7 +524,7 @@ def test_summary_reads_a_ledger_of_millions(demo):
 def test_summary_shows_the_latest_closed_month_and_quarter(worked):
     import duckdb
 
-    from rpm.summary import kpi_lines
+    from receivables_rpm.summary import kpi_lines
 
     with duckdb.connect(str(worked.database), read_only=True) as con:
         text = "\n".join(kpi_lines(con))
@@ -534,7 +534,7 @@ def test_summary_shows_the_latest_closed_month_and_quarter(worked):
     assert "latest closed quarter" not in text
     assert "whole ledger" in text and "81.8 % watch" in text and "46.2 d good" in text
 
-    from rpm.summary import v2_kpi_lines
+    from receivables_rpm.summary import v2_kpi_lines
 
     with duckdb.connect(str(worked.database), read_only=True) as con:
         v2_text = "\n".join(v2_kpi_lines(con))

@@ -1,4 +1,4 @@
-"""rpm-load, the raw load run before dbt: its user errors are one line with
+"""receivables-load, the raw load run before dbt: its user errors are one line with
 exit code 2 and change nothing; loads that no build restated make the next
 build restate everything; `dbt build` without a load says what to run."""
 
@@ -55,8 +55,8 @@ def test_a_folder_against_the_contract_is_refused_in_one_line(
     missing = load(root, extract)
     assert missing.returncode == 2
     assert missing.stderr.strip() == (
-        f"Required extract table 'ar_documents' is missing: expected "
-        f"{extract}/ar_documents.csv or .parquet (AR_EXTRACT_DIR)."
+        f"receivables-load: error: Required extract table 'ar_documents' is missing: expected "
+        f"{extract}/ar_documents.csv or .parquet (--extract or AR_EXTRACT_DIR)."
     )
 
     shutil.copy(tmp_path / "ar_documents.csv", extract / "ar_documents.csv")
@@ -67,7 +67,8 @@ def test_a_folder_against_the_contract_is_refused_in_one_line(
     both = load(root, extract)
     assert both.returncode == 2
     assert both.stderr.strip() == (
-        f"Extract folder {extract} holds both ar_documents.csv and ar_documents.parquet: keep one."
+        f"receivables-load: error: Extract folder {extract} holds both ar_documents.csv "
+        "and ar_documents.parquet: keep one."
     )
 
     absent = load(root, tmp_path / "no such folder")
@@ -76,7 +77,9 @@ def test_a_folder_against_the_contract_is_refused_in_one_line(
 
     unknown = load(root, extract, "--target", "nowhere")
     assert unknown.returncode == 2
-    assert unknown.stderr.strip().startswith("rpm-load: the profile has no target 'nowhere'")
+    assert unknown.stderr.strip().startswith(
+        "receivables-load: error: the profile has no target 'nowhere'"
+    )
 
     # A file the engine cannot read (a truncated Parquet file): one line
     # naming the error, nothing loaded.
@@ -86,7 +89,10 @@ def test_a_folder_against_the_contract_is_refused_in_one_line(
     )
     unreadable = load(root, extract)
     assert unreadable.returncode == 2
-    assert unreadable.stderr.startswith("rpm-load: ") and len(unreadable.stderr.splitlines()) == 1
+    assert (
+        unreadable.stderr.startswith("receivables-load: error: ")
+        and len(unreadable.stderr.splitlines()) == 1
+    )
 
     for refused in (missing, both, absent, unknown, unreadable):
         assert "Traceback" not in refused.stderr
@@ -137,6 +143,6 @@ def test_a_build_without_a_load_says_what_to_run(root, tmp_path, environment):
         timeout=600,
     )  # fmt: skip
     assert built.returncode != 0
-    assert "The raw schema raw holds no loaded extract: run `rpm-load`" in built.stdout, (
+    assert "The raw schema raw holds no loaded extract: run `receivables-load`" in built.stdout, (
         built.stdout[-2000:]
     )

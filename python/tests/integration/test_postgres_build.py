@@ -133,7 +133,7 @@ def test_no_personal_data_where_the_bi_reader_can_read(clean_on_postgres):
 
 def test_dashboard_reads_postgres_as_it_reads_duckdb(clean, clean_on_postgres):
     """The same figures, segments and number of data marks from either engine."""
-    from rpm.dashboard import Marts, build_figures, render
+    from receivables_rpm.dashboard import Marts, build_figures, render
 
     connection = clean_on_postgres.connection
     pages = []
@@ -154,6 +154,37 @@ def test_dashboard_reads_postgres_as_it_reads_duckdb(clean, clean_on_postgres):
     (duck_keys, duck_page), (pg_keys, pg_page) = pages
     assert pg_keys == duck_keys
     assert pg_page.count('class="mark') == duck_page.count('class="mark') > 100
+
+
+def test_the_summary_reads_postgres_as_it_reads_duckdb(clean, clean_on_postgres, tmp_path):
+    """receivables-summary --postgres (issue 21): every figure line equals the
+    DuckDB build's of the same extract; only the header and the published
+    run differ."""
+    from receivables_rpm.summary import summary_lines
+
+    arguments = clean_on_postgres.connect_arguments()
+    no_results = tmp_path / "none.json"
+    on_duckdb = summary_lines(clean[0].database, no_results, "x")
+    on_postgres = summary_lines("postgres", no_results, "x", postgres=arguments)
+
+    def figures(lines):
+        return [line for line in lines[1:] if not line.startswith(("marts published", "marts NOT"))]
+
+    assert len(on_duckdb) > 40
+    assert figures(on_postgres) == figures(on_duckdb)
+
+
+def test_compare_builds_finds_the_postgres_marts_equal_to_duckdb(
+    clean, clean_on_postgres, monkeypatch, capsys
+):
+    """receivables-compare-builds --postgres (issue 21): the command a user
+    runs to check an engine; exit 0 and "same rows" on the same extract."""
+    from receivables_rpm.compare_builds import main
+
+    for name, value in clean_on_postgres.connection.items():
+        monkeypatch.setenv(name, str(value))
+    assert main(["--database", str(clean[0].database), "--postgres"]) == 0
+    assert capsys.readouterr().out.strip() == "same rows"
 
 
 def test_a_second_postgres_build_restates_everything(restated, worked_rebuilt_on_postgres):

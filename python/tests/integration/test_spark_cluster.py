@@ -1,7 +1,7 @@
 """The Spark cluster path (issue 19): a local Spark standalone cluster, a
 master and two workers with the Spark Thrift server as its driver
 (scripts/spark_cluster.sh), and the profile's spark_cluster target (dbt-spark
-method thrift). rpm-load loads the raw schema through the Thrift server and
+method thrift). receivables-load loads the raw schema through the Thrift server and
 `dbt build` runs every SQL model, data test and unit test there; every mart
 row equals DuckDB's on the same extract, decimals exactly, doubles to a
 relative 1e-9 (docs/spark.md); a cluster whose decimal setting would round
@@ -54,7 +54,7 @@ def test_worked_example_marts_equal_duckdb_on_the_cluster(worked, worked_on_clus
 
 
 def test_no_session_failed_to_close_on_the_thrift_server(spark_cluster, worked_on_cluster):
-    """Every session of the build (rpm-load's and dbt's) closed cleanly:
+    """Every session of the build (receivables-load's and dbt's) closed cleanly:
     a close that reaches Hive's function registry without its LLAP class
     fails the client's command (and can hang the server's next sessions)."""
     thrift_log = (Path(spark_cluster["RPM_SPARK_CLUSTER_DIR"]) / "thrift.log").read_text()

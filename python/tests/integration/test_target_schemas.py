@@ -25,7 +25,7 @@ from conftest import (
     run_dbt_build,
 )
 
-from rpm.dashboard import Marts
+from receivables_rpm.dashboard import Marts
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 
@@ -61,7 +61,7 @@ def _dev_env(root: Path, connection: dict, extract: Path) -> dict:
     )
 
 
-LOAD = [str(Path(sys.executable).parent / "rpm-load")]
+LOAD = [str(Path(sys.executable).parent / "receivables-load")]
 
 
 @pytest.fixture(scope="module")
@@ -190,9 +190,14 @@ def test_the_dashboard_reads_the_marts_of_the_target_it_is_given(
     env = {**os.environ, **build.connection}
     pages = {}
     for prefix in ([], ["--schema-prefix", DEV_SCHEMA]):
-        out = tmp_path / f"dashboard{len(prefix)}.html"
+        out = tmp_path / f"dashboard{len(prefix)}"
         done = subprocess.run(
-            [str(Path(sys.executable).parent / "rpm-dashboard"), "--postgres", "--out", str(out)]
+            [
+                str(Path(sys.executable).parent / "receivables-dashboard"),
+                "--postgres",
+                "--out",
+                str(out),
+            ]
             + prefix,
             cwd=root,
             env=env,
@@ -200,7 +205,7 @@ def test_the_dashboard_reads_the_marts_of_the_target_it_is_given(
             text=True,
         )
         assert done.returncode == 0, done.stderr
-        pages[len(prefix)] = out.read_text()
+        pages[len(prefix)] = (out / "dashboard.html").read_text()
     assert "(schema marts)" in pages[0] and f"(schema {DEV_SCHEMA}_marts)" in pages[2]
     assert pages[0] != pages[2]
     # What each reads: the month-end AR of the dev build's extract (EXPECTED.md)

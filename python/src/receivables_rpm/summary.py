@@ -1,4 +1,4 @@
-"""rpm-summary: what the last `dbt build` did, in a few lines a person reads.
+"""receivables-summary: what the last `dbt build` did, in a few lines a person reads.
 
 Reads dbt's target/run_results.json and the DuckDB database (AR_DUCKDB_PATH):
 models built, tests passed / warned / failed, the extract date, and per
@@ -8,17 +8,20 @@ the quarantine reasons.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
 from collections import Counter
+from contextlib import closing
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
-from rpm import duckdb_lock
+from receivables_rpm import cli, duckdb_lock
+
+PROG = "receivables-summary"
 
 
 def build_results(run_results: Path) -> dict:
@@ -48,7 +51,94 @@ def _query(con, sql: str):
     return [tuple(float(v) if isinstance(v, Decimal) else v for v in row) for row in rows]
 
 
-def summary_lines(database: Path, run_results: Path, extract_dir: str) -> list[str]:
+# What the summary reads, for the Postgres mirror: schema.table -> the rows
+# it needs (a filter keeps the aging snapshots to the extract date).
+SUMMARY_TABLES = {
+    **{
+        f"marts.{name}": None
+        for name in (
+            "fct_customer_risk_scores",
+            "rpt_allowance",
+            "rpt_ar_closing_rate_totals",
+            "rpt_ar_rollforward_monthly",
+            "rpt_cash_forecast",
+            "rpt_cash_forecast_accuracy",
+            "rpt_cei_dso_divergence",
+            "rpt_collection_compliance",
+            "rpt_collection_effectiveness",
+            "rpt_collection_worklist",
+            "rpt_gl_reconciliation_monthly",
+            "rpt_invoice_delivery_channels",
+            "rpt_kpis_monthly",
+            "rpt_kpis_quarterly",
+            "rpt_row_flags",
+        )
+    },
+    "marts.fct_ar_aging_snapshots": "is_extract_date",
+    "audit.published_runs": None,
+    "marts_build.rpt_build_info": None,
+    "intermediate.util_extract_date": None,
+    "quarantine.extract_row_accounting": None,
+    "quarantine.quarantine_summary": None,
+}
+
+
+# Postgres type OIDs -> DuckDB types (pg_type); anything else as text.
+POSTGRES_TYPES = {
+    16: "boolean",
+    20: "bigint",
+    21: "bigint",
+    23: "bigint",
+    700: "double",
+    701: "double",
+    1700: "decimal(38, 10)",
+    1082: "date",
+    1114: "timestamp",
+    1184: "timestamptz",
+}
+
+
+def postgres_mirror(connection: dict) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB holding the tables the summary reads, copied from
+    the Postgres target's production schemas, so that one set of queries
+    serves both engines. Money arrives as Decimal and stays exact."""
+    import psycopg2
+
+    con = duckdb.connect()
+    with closing(psycopg2.connect(**connection)) as pg, pg.cursor() as cur:
+        for name, where in SUMMARY_TABLES.items():
+            schema, table = name.split(".")
+            con.execute(f"create schema if not exists {schema}")
+            try:
+                cur.execute(f"select * from {name}" + (f" where {where}" if where else ""))
+            except psycopg2.Error:
+                pg.rollback()  # a table this build does not have: its lines are left out
+                continue
+            # Every column as Python objects (pandas would make an integer
+            # column with a NULL a double), then cast to the Postgres type's
+            # DuckDB twin; decimals travel as text, so that DuckDB does not
+            # infer a precision from a sample of them.
+            names = [d.name for d in cur.description]
+            frame = pd.DataFrame(cur.fetchall(), columns=names, dtype=object)
+            types = [POSTGRES_TYPES.get(d.type_code, "varchar") for d in cur.description]
+            for column, kind in zip(names, types, strict=True):
+                if kind.startswith("decimal"):
+                    frame[column] = frame[column].map(lambda v: None if v is None else str(v))
+            columns = ", ".join(
+                f'cast("{c}" as {kind}) as "{c}"' for c, kind in zip(names, types, strict=True)
+            )
+            con.register("incoming", frame)
+            con.execute(f"create table {name} as select {columns} from incoming")
+            con.unregister("incoming")
+    return con
+
+
+def summary_lines(
+    database: Path | str, run_results: Path, extract_dir: str, postgres: dict | None = None
+) -> list[str]:
+    """The summary of the build in `database` (a DuckDB file) or, with
+    postgres (psycopg2 connection arguments), of the Postgres target's
+    production schemas, read into an in-memory DuckDB mirror."""
     lines = [f"== rpm build: extract {extract_dir} -> {database} =="]
     results = build_results(run_results)
     if results:
@@ -73,14 +163,17 @@ def summary_lines(database: Path, run_results: Path, extract_dir: str) -> list[s
         )
         for failure in results["failures"][:5]:
             lines.append(f"  FAILED {failure}")
-    if not database.exists():
+    if postgres is not None:
+        con = postgres_mirror(postgres)
+    elif not Path(database).exists():
         lines.append("no database yet: the build did not get far enough")
         return lines
-    try:
-        con = duckdb_lock.connect(database, read_only=True)
-    except duckdb_lock.DatabaseInUse as error:
-        lines.append(str(error))
-        return lines
+    else:
+        try:
+            con = duckdb_lock.connect(database, read_only=True)
+        except duckdb_lock.DatabaseInUse as error:
+            lines.append(str(error))
+            return lines
     lines += publication_lines(con)
     extract = _query(
         con, "select extract_date, extract_date_source from intermediate.util_extract_date"
@@ -625,15 +718,40 @@ def _quarter(day) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="rpm-summary", description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--database", type=Path, default=Path(os.environ.get("AR_DUCKDB_PATH", "data/rpm.duckdb"))
+    command = cli.parser(PROG, __doc__)
+    cli.add_database(command, help="the DuckDB database the build wrote")
+    cli.add_postgres(
+        command, help="summarise the Postgres target's build instead (RPM_PG_* variables)"
     )
-    parser.add_argument("--run-results", type=Path, default=Path("target/run_results.json"))
-    args = parser.parse_args(argv)
+    command.add_argument(
+        "--run-results",
+        type=Path,
+        default=Path("target/run_results.json"),
+        metavar="FILE",
+        help="dbt's record of the build (models, tests, timings)",
+    )
+    args = command.parse_args(argv)
     extract_dir = os.environ.get("AR_EXTRACT_DIR", "data/demo_extract")
+    if args.postgres:
+        connection = cli.postgres_arguments()
+        where = f"Postgres {connection['dbname']} on {connection['host']}:{connection['port']}"
+        try:
+            lines = summary_lines(where, args.run_results, extract_dir, postgres=connection)
+        except Exception as error:  # noqa: BLE001 - a server that refuses us: one line
+            first_line = (str(error).strip().splitlines() or [""])[0]
+            return cli.fail(PROG, f"cannot read {where}: {type(error).__name__}: {first_line}")
+        print("\n".join(lines))
+        return cli.OK
+    if args.database.is_file():
+        try:
+            duckdb_lock.connect(args.database, read_only=True).close()
+        except duckdb_lock.DatabaseInUse as error:
+            return cli.fail(PROG, error)
     print("\n".join(summary_lines(args.database, args.run_results, extract_dir)))
-    return 0
+    if not args.database.is_file():
+        # The build's own lines are printed; the missing database is an error.
+        return cli.fail(PROG, f"no database at {args.database} (--database or AR_DUCKDB_PATH)")
+    return cli.OK
 
 
 if __name__ == "__main__":

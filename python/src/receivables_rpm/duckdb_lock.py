@@ -1,10 +1,10 @@
 """One writer at a time on a DuckDB file, said in one line.
 
 DuckDB lets one process write a database file (and no other process read it
-meanwhile). A second `dbt build`, `rpm-summary` or `rpm-dashboard` on a file
+meanwhile). A second `dbt build`, `receivables-summary` or `receivables-dashboard` on a file
 a build holds used to end in DuckDB's traceback; here it stops at once with
 the project's message naming the holder. dbt-duckdb loads `Plugin` from
-profiles.yml (`plugins: - module: rpm.duckdb_lock`) and calls it just before
+profiles.yml (`plugins: - module: receivables_rpm.duckdb_lock`) and calls it just before
 it opens the file; the command-line tools call `connect`.
 """
 
@@ -37,7 +37,7 @@ def holder(error: Exception) -> str:
 
 def in_use_message(path: str | Path, error: Exception) -> str:
     return (
-        f"rpm: the database {path} is in use by {holder(error)}; "
+        f"the database {path} is in use by {holder(error)}; "
         "wait for that run to end (or stop it), then run again"
     )
 
@@ -71,4 +71,4 @@ class Plugin(BasePlugin):  # type: ignore[misc,valid-type]
         try:
             connect(path).close()
         except DatabaseInUse as error:
-            raise DbtRuntimeError(str(error)) from None
+            raise DbtRuntimeError(f"rpm: {error}") from None

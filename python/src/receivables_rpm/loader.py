@@ -1,4 +1,4 @@
-"""rpm-load: load an extract folder into the raw schema of a dbt target. Run
+"""receivables-load: load an extract folder into the raw schema of a dbt target. Run
 it before `dbt build` (make run does both).
 
 One table per contract table (models/staging/erp/_erp__sources.yml), every
@@ -37,7 +37,6 @@ binds no value where a path goes: the path is written as an escaped literal
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import os
 import sys
@@ -49,10 +48,10 @@ from pathlib import Path
 
 import yaml
 
-from rpm import project_root, schema_name, schema_prefix_error
-from rpm.contract import ContractColumn, ContractTable, load_contract
+from receivables_rpm import cli, project_root, schema_name, schema_prefix_error
+from receivables_rpm.contract import ContractColumn, ContractTable, load_contract
 
-PROG = "rpm-load"
+PROG = "receivables-load"
 
 # The loader's bookkeeping tables, for every engine ("text": the engine's
 # string type).
@@ -163,7 +162,7 @@ def extract_file(folder: Path, table: ContractTable) -> Path | None:
     if not found and table.required:
         raise LoadError(
             f"Required extract table '{table.name}' is missing: expected "
-            f"{folder}/{table.name}.csv or .parquet (AR_EXTRACT_DIR)."
+            f"{folder}/{table.name}.csv or .parquet (--extract or AR_EXTRACT_DIR)."
         )
     return found[0] if found else None
 
@@ -243,7 +242,7 @@ def duckdb_file_rows(con, path: Path | None, table: ContractTable) -> str:
 
 def load_duckdb(folder: Path, target: Target, full_refresh: bool = False) -> str:
     """Load the folder into the target's DuckDB file; returns the load id."""
-    from rpm.duckdb_lock import DatabaseInUse, connect
+    from receivables_rpm.duckdb_lock import DatabaseInUse, connect
 
     raw = target.schema("raw")
     contract = load_contract(project_root())
@@ -464,7 +463,7 @@ def spark_sql(target: Target) -> Iterator[Callable[[str], list[tuple]]]:
     else:
         raise LoadError(
             f"{PROG}: target {target.name} connects with method {method!r}; "
-            "rpm-load knows Spark's session and thrift methods"
+            "receivables-load knows Spark's session and thrift methods"
         )
 
 
@@ -574,11 +573,13 @@ def load_spark(folder: Path, target: Target) -> None:
 
 def load(folder: Path, target: Target, full_refresh: bool = False) -> None:
     if not folder.is_dir():
-        raise LoadError(f"{PROG}: extract folder {folder} does not exist (AR_EXTRACT_DIR)")
+        raise LoadError(
+            f"{PROG}: extract folder {folder} does not exist (--extract or AR_EXTRACT_DIR)"
+        )
     if target.type == "duckdb":
         load_duckdb(folder, target, full_refresh)
     elif target.type == "postgres":
-        from rpm.postgres_load import load_postgres
+        from receivables_rpm.postgres_load import load_postgres
 
         load_postgres(folder, target)
     elif target.type == "spark":
@@ -588,42 +589,44 @@ def load(folder: Path, target: Target, full_refresh: bool = False) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog=PROG,
-        description="Load an extract folder into the raw schema of a dbt target; "
-        "run it before `dbt build`.",
-    )
-    parser.add_argument(
-        "--extract",
-        type=Path,
-        default=Path(os.environ.get("AR_EXTRACT_DIR", "data/demo_extract")),
-        help="the extract folder (default: AR_EXTRACT_DIR, else data/demo_extract)",
-    )
-    parser.add_argument(
+    command = cli.parser(PROG, __doc__)
+    cli.add_extract(command)
+    cli.add_database(command, help="the DuckDB database to load into, on a duckdb target")
+    cli.add_postgres(command, help="load the Postgres target (the same as --target postgres)")
+    command.add_argument(
         "--target",
-        help="the profile target to load (default: the profile's, RPM_TARGET, else duckdb)",
+        help="the profile target to load; without it, the profile's (RPM_TARGET, else duckdb)",
     )
-    parser.add_argument(
+    command.add_argument(
         "--full-refresh",
         action="store_true",
         help="DuckDB: replace every raw table instead of comparing it row by row "
         "(the next build restates everything)",
     )
-    args = parser.parse_args(argv)
+    args = command.parse_args(argv)
+    if args.postgres and args.target not in (None, "postgres"):
+        command.error("--postgres and --target name two targets: give one")
+    # The profile renders the DuckDB path from AR_DUCKDB_PATH, as dbt does.
+    os.environ["AR_DUCKDB_PATH"] = str(args.database)
     try:
-        load(args.extract, profile_target(args.target), args.full_refresh)
+        load(
+            args.extract,
+            profile_target("postgres" if args.postgres else args.target),
+            args.full_refresh,
+        )
     except LoadError as error:
-        print(error, file=sys.stderr)
-        return 2
+        message = str(error).removeprefix(f"{PROG}: ")
+        print(f"{PROG}: error: {message}", file=sys.stderr)
+        return cli.USAGE_ERROR
     except Exception as error:  # noqa: BLE001 - a user's input: one line, no traceback
         # A file the engine cannot read, a database or cluster that refuses
         # the connection, a profile that does not render: nothing was
         # loaded (DuckDB and Postgres roll back; Spark's load state is
         # written last). The first line of the engine's message says why.
         first_line = (str(error).strip().splitlines() or [""])[0]
-        print(f"{PROG}: {type(error).__name__}: {first_line}", file=sys.stderr)
-        return 2
-    return 0
+        print(f"{PROG}: error: {type(error).__name__}: {first_line}", file=sys.stderr)
+        return cli.USAGE_ERROR
+    return cli.OK
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
-"""rpm-validate: check a raw extract folder against the contract with Great
+"""receivables-validate: check a raw extract folder against the contract with Great
 Expectations before the build, and write a report a person can open.
 
-    rpm-validate --extract data/demo_extract --report reports/extract_validation
+    receivables-validate --extract data/demo_extract --out reports
 
 What is checked, per contract table (expectations derived from the contract
 metadata in models/staging/erp/_erp__sources.yml):
@@ -17,27 +17,29 @@ Memory stays bounded: a table with more than --max-rows rows (default
 The full table is still checked row by row by the dbt staging layer.
 
 Exit status: 0 when the extract can be built (value failures are reported:
-the build quarantines those rows), 2 when it cannot (a required table or
-column is missing), with the reason in the report, not a stack trace.
+the build quarantines those rows), 1 when it cannot (a required table or
+column is missing), with the reason in the report, not a stack trace; 2 when
+there is no extract folder.
 """
 
 from __future__ import annotations
 
-import argparse
 import html
 import json
 import logging
 import os
 import sys
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
 
-from rpm import project_root
-from rpm.contract import ContractTable, find_table_file, load_code_sets, load_contract
+from receivables_rpm import cli, project_root
+from receivables_rpm.contract import ContractTable, find_table_file, load_code_sets, load_contract
 
+PROG = "receivables-validate"
 DATE_FORMAT = "%Y-%m-%d"
 TIMESTAMP_REGEX = r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
 INTEGER_REGEX = r"^[+-]?\d+$"
@@ -184,6 +186,11 @@ def validate_extract(
     extract_dir: Path, project_dir: Path, max_rows: int = 250_000
 ) -> tuple[list[TableSummary], list[CheckResult]]:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    # Great Expectations imports pyspark, whose pandas API warns on import;
+    # the project reads no data through it.
+    warnings.filterwarnings(
+        "ignore", message="PySpark does not yet fully support pandas", category=FutureWarning
+    )
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -344,25 +351,31 @@ def write_report(report: Path, extract_dir: Path, summaries, results) -> None:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="rpm-validate", description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--extract", type=Path, default=Path(os.environ.get("AR_EXTRACT_DIR", "data/demo_extract"))
+    command = cli.parser(PROG, __doc__)
+    cli.add_extract(command, help="the extract folder to check")
+    cli.add_out(
+        command, Path("reports"), help="the folder to write extract_validation.{html,md,json} into"
     )
-    parser.add_argument(
-        "--report",
-        type=Path,
-        default=Path("reports/extract_validation"),
-        help="report path without suffix (.md, .html and .json are written)",
+    command.add_argument(
+        "--max-rows",
+        type=int,
+        default=250_000,
+        metavar="N",
+        help="validate larger tables on their first N rows (the report says so)",
     )
-    parser.add_argument("--max-rows", type=int, default=250_000)
-    args = parser.parse_args(argv)
+    args = command.parse_args(argv)
+    if not args.extract.is_dir():
+        return cli.fail(
+            PROG, f"extract folder {args.extract} does not exist (--extract or AR_EXTRACT_DIR)"
+        )
+    report = args.out / "extract_validation"
     summaries, results = validate_extract(args.extract, project_root(), args.max_rows)
-    write_report(args.report, args.extract, summaries, results)
+    write_report(report, args.extract, summaries, results)
     failed = [r for r in results if not r.success]
     structural = [r for r in failed if r.structural]
     print(
         f"extract validation: {len(results) - len(failed)} of {len(results)} checks passed; "
-        f"report {args.report.with_suffix('.html')}"
+        f"report {report.with_suffix('.html')}"
     )
     for r in failed[:10]:
         print(
@@ -372,7 +385,7 @@ def main(argv=None) -> int:
         )
     if len(failed) > 10:
         print(f"  ... {len(failed) - 10} more in the report")
-    return 2 if structural else 0
+    return cli.CHECKS_FAILED if structural else cli.OK
 
 
 if __name__ == "__main__":

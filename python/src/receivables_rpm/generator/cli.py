@@ -1,6 +1,6 @@
-"""rpm-generate: write a realistic raw ERP extract following the contract.
+"""receivables-generate: write a realistic raw ERP extract following the contract.
 
-    rpm-generate --customers 2000 --months 36 --start 2023-01-01 --seed 42 \
+    receivables-generate --customers 2000 --months 36 --start 2023-01-01 --seed 42 \
         --format csv --out data/demo_extract [--messy 0.004] [--no-patterns]
 
 Customers are simulated in blocks of --block-customers (default 5,000), each
@@ -10,12 +10,12 @@ is a pure function of the arguments. Manifests go to <out>/_manifest/.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -23,10 +23,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from rpm.generator import tables as fmt
-from rpm.generator.calendar import to_date, to_day
-from rpm.generator.fx import REPORTING_CURRENCY, generate_fx
-from rpm.generator.ledger import (
+from receivables_rpm import cli
+from receivables_rpm.generator import tables as fmt
+from receivables_rpm.generator.calendar import to_date, to_day
+from receivables_rpm.generator.fx import REPORTING_CURRENCY, generate_fx
+from receivables_rpm.generator.ledger import (
     COLLECTION_DISCIPLINE_INDUSTRY,
     COMPANIES,
     COMPANY_CURRENCY,
@@ -34,8 +35,10 @@ from rpm.generator.ledger import (
     make_context,
     simulate_block,
 )
-from rpm.generator.messy import MANIFEST_COLUMNS, Injector
-from rpm.generator.writer import ExtractWriter
+from receivables_rpm.generator.messy import MANIFEST_COLUMNS, Injector
+from receivables_rpm.generator.writer import ExtractWriter
+
+PROG = "receivables-generate"
 
 
 @dataclass(frozen=True)
@@ -51,12 +54,21 @@ class GeneratorConfig:
     block_customers: int = 5000
 
 
-def generate(config: GeneratorConfig) -> dict:
-    """Write the extract and its manifests; return the generation summary."""
+def generate(config: GeneratorConfig, progress: Callable[[str], None] | None = None) -> dict:
+    """Write the extract and its manifests; return the generation summary.
+    progress, when given, hears after each block of customers."""
     started = time.perf_counter()
     out = Path(config.out)
     if out.exists():
+        # Never delete a folder this command did not write (it makes
+        # _manifest/ first, so an interrupted run is replaced too).
+        if not out.is_dir() or (any(out.iterdir()) and not (out / "_manifest").is_dir()):
+            raise cli.UserError(
+                f"--out {out} is a file or a folder this command did not write "
+                "(no _manifest/): choose an empty or new folder"
+            )
         shutil.rmtree(out)
+    (out / "_manifest").mkdir(parents=True)
     writer = ExtractWriter(out, config.file_format)
     main_rng = np.random.default_rng([config.seed, 0])
     first_day = to_day(config.start.replace(day=1)) - 30
@@ -89,6 +101,12 @@ def generate(config: GeneratorConfig) -> dict:
             tables = {name: _string_table(frame) for name, frame in frames.items()}
         for name, table in tables.items():
             writer.write(name, table)
+        if progress and n_blocks > 1:
+            done = min(config.customers, (block_no + 1) * config.block_customers)
+            progress(
+                f"{done:,} of {config.customers:,} customers written "
+                f"({time.perf_counter() - started:.0f} s)"
+            )
 
     gl, reconciling = _gl_balances(main_rng, ctx, np.cumsum(net_ar, axis=1))
     global_tables = {
@@ -108,7 +126,6 @@ def generate(config: GeneratorConfig) -> dict:
     writer.close()
 
     manifest_dir = out / "_manifest"
-    manifest_dir.mkdir()
     reconciling.to_csv(manifest_dir / "gl_reconciling_items.csv", index=False)
     defects = (
         pd.concat(manifests, ignore_index=True)
@@ -265,57 +282,77 @@ def _planted_patterns(ctx) -> dict:
 
 
 def parse_args(argv=None) -> GeneratorConfig:
-    parser = argparse.ArgumentParser(prog="rpm-generate", description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--customers", type=int, default=2000, help="number of customers (default 2000)"
-    )
-    parser.add_argument("--months", type=int, default=36, help="months of history (default 36)")
-    parser.add_argument(
+    command = cli.parser(PROG, __doc__)
+    command.add_argument("--customers", type=int, default=2000, help="number of customers")
+    command.add_argument("--months", type=int, default=36, help="months of history")
+    command.add_argument(
         "--start",
         type=dt.date.fromisoformat,
         default=dt.date(2023, 1, 1),
-        help="first month, YYYY-MM-DD (default 2023-01-01)",
+        metavar="YYYY-MM-DD",
+        help="first month",
     )
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--format", dest="file_format", choices=["csv", "parquet"], default="csv")
-    parser.add_argument("--out", type=Path, default=Path("data/demo_extract"))
-    parser.add_argument(
+    command.add_argument(
+        "--seed", type=int, default=42, help="random seed (same seed, same extract)"
+    )
+    command.add_argument(
+        "--format",
+        dest="file_format",
+        choices=["csv", "parquet"],
+        default="csv",
+        help="file format",
+    )
+    cli.add_out(
+        command,
+        Path("data/demo_extract"),
+        help="the folder to write the extract into (replaced if it holds an earlier one)",
+    )
+    command.add_argument(
         "--messy",
         type=float,
         default=0.0,
+        metavar="SHARE",
         help="inject contract violations into this share of rows (e.g. 0.004)",
     )
-    parser.add_argument(
+    command.add_argument(
         "--no-patterns",
         dest="plant_patterns",
         action="store_false",
         help="do not plant the quality-drift and collection-discipline segments",
     )
-    parser.add_argument(
+    command.add_argument(
         "--block-customers",
         type=int,
         default=5000,
+        metavar="N",
         help="customers simulated per block (part of the output's identity)",
     )
-    return GeneratorConfig(**vars(parser.parse_args(argv)))
+    args = command.parse_args(argv)
+    if min(args.customers, args.months, args.block_customers) < 1:
+        command.error("--customers, --months and --block-customers must be at least 1")
+    return GeneratorConfig(**vars(args))
 
 
 def main(argv=None) -> int:
     config = parse_args(argv)
-    summary = generate(config)
-    total = sum(summary["rows"].values())
-    print(
-        f"wrote {total:,} rows in {len(summary['rows'])} tables to {config.out} "
-        f"(extract date {summary['extract_date']}, {summary['seconds']} s)"
-    )
-    for name, rows in summary["rows"].items():
-        print(f"  {name:<24}{rows:>12,}")
-    if summary["defects_injected"]:
+
+    def write() -> int:
+        summary = generate(config, progress=lambda message: cli.progress(PROG, message))
+        total = sum(summary["rows"].values())
         print(
-            f"  injected defects: {summary['defects_injected']:,} "
-            f"(see {config.out}/_manifest/defects.csv)"
+            f"wrote {total:,} rows in {len(summary['rows'])} tables to {config.out} "
+            f"(extract date {summary['extract_date']}, {summary['seconds']} s)"
         )
-    return 0
+        for name, rows in summary["rows"].items():
+            print(f"  {name:<24}{rows:>12,}")
+        if summary["defects_injected"]:
+            print(
+                f"  injected defects: {summary['defects_injected']:,} "
+                f"(see {config.out}/_manifest/defects.csv)"
+            )
+        return cli.OK
+
+    return cli.run(PROG, write)
 
 
 if __name__ == "__main__":

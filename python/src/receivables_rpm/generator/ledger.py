@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from rpm.generator.calendar import month_starts, to_business_day
-from rpm.generator.fx import CURRENCY_QUOTES, RateTable
+from receivables_rpm.generator.calendar import month_starts, to_business_day
+from receivables_rpm.generator.fx import CURRENCY_QUOTES, RateTable
 
 NEVER = np.iinfo(np.int64).max // 4  # "day" of an event that never happens
 

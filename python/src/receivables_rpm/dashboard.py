@@ -1,4 +1,4 @@
-"""rpm-dashboard: a static, self-contained HTML dashboard from the public marts.
+"""receivables-dashboard: a static, self-contained HTML dashboard from the public marts.
 
 Reads only the schema `marts` (what BI tools read; a development target's
 `<prefix>_marts` with --schema-prefix), from the DuckDB file (AR_DUCKDB_PATH)
@@ -11,10 +11,10 @@ the KPI's definition at the end of the page.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import html
 import json
+import math
 import os
 import sys
 from dataclasses import dataclass, field
@@ -22,8 +22,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from rpm import schema_name, schema_prefix_error
-from rpm.duckdb_lock import DatabaseInUse
+from receivables_rpm import cli, schema_name, schema_prefix_error
+from receivables_rpm.duckdb_lock import DatabaseInUse
+
+PROG = "receivables-dashboard"
 
 PALETTE = ["#1f5fa8", "#e07b00", "#2e8b57", "#b8860b", "#c0392b", "#6c3483", "#5d6d7e"]
 BUCKET_COLOURS = ["#2e8b57", "#9acd32", "#f1c40f", "#e67e22", "#d35400", "#922b21"]
@@ -49,10 +51,46 @@ def definitions(build_vars: dict) -> dict[str, tuple[str, str]]:
             "(AR at begin + credit sales - AR at end) / (AR at begin + credit sales - "
             "current AR at end) x 100, over the whole period's credit sales.",
         ),
+        "scorecard": (
+            "Scorecard",
+            "The KPIs below for the latest closed month and quarter (a period closes "
+            f"{v.get('close_lag_days', 5)} days after its end), coloured by the "
+            "status of the benchmark seed kpi_benchmarks.",
+        ),
         "aging": (
             "Aging by bucket",
             "Open INV/DM balances at period end by days past due (seed aging_buckets), "
             "in the reporting currency; events dated after the period end do not count.",
+        ),
+        "past_60": (
+            f"Aging % past {v['past_due_kpi_days']}",
+            f"AR more than {v['past_due_kpi_days']} days past due (var past_due_kpi_days) / AR, "
+            "at period end.",
+        ),
+        "bad_debt": (
+            "Bad debt ratio",
+            "Net write-offs (write-offs minus recoveries, dated in the period) / net credit sales.",
+        ),
+        "payment": (
+            "Days beyond terms and days to pay",
+            "Over invoices and debit memos paid in the period without a write-off: the mean of "
+            "application date - due date (days beyond terms) and of application date - document "
+            "date (days to pay), each receipt application weighted by its amount.",
+        ),
+        "rollforward": (
+            "AR roll-forward and GL reconciliation",
+            "AR begin + credit sales - cash applied - credit memos - discounts - write-offs - "
+            "other adjustments + reversals + recoveries = AR end, exactly; the subledger's net AR "
+            "against the GL's AR control account at each month end.",
+        ),
+        "top_overdue": (
+            "Top overdue customers",
+            "Open INV/DM balances past their due date at the extract date, per customer.",
+        ),
+        "forecast": (
+            "Cash forecast",
+            "Each open invoice's expected collection date from the customer's payment history, "
+            "promises and disputes (DECISIONS.md D42, D83), summed per week.",
         ),
         "divergence": (
             "CEI-DSO divergence",
@@ -128,7 +166,7 @@ class Marts:
             with self.con.cursor() as cur:
                 cur.execute("select set_config('search_path', %s, false)", (schema,))
         else:
-            from rpm import duckdb_lock
+            from receivables_rpm import duckdb_lock
 
             self.con = duckdb_lock.connect(duckdb_path, read_only=True)
             self.kind = "duckdb"
@@ -163,11 +201,15 @@ def _scale(lo: float, hi: float, a: float, b: float):
 
 
 def _ticks(lo: float, hi: float, count: int = 5) -> list[float]:
-    step = (hi - lo) / count if hi > lo else 1.0
-    magnitude = 10 ** len(str(int(step))) / 10 if step >= 1 else 0.1
-    step = max(round(step / magnitude) * magnitude, magnitude)
-    start = (lo // step) * step
-    return [start + i * step for i in range(count + 2) if start + i * step <= hi + 1e-9]
+    """About `count` round values from lo to hi: steps of 1, 2, 2.5 or 5 times
+    a power of ten, however narrow the range."""
+    if hi <= lo:
+        return [lo]
+    raw = (hi - lo) / count
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    first = math.ceil(lo / step - 1e-9)
+    return [round(i * step, 12) for i in range(first, math.floor(hi / step + 1e-9) + 1)]
 
 
 def _number(value: float) -> str:
@@ -175,7 +217,9 @@ def _number(value: float) -> str:
         return f"{value / 1e6:,.1f}M"
     if abs(value) >= 1e3:
         return f"{value / 1e3:,.0f}k"
-    return f"{value:,.0f}" if abs(value) >= 10 else f"{value:,.1f}"
+    if abs(value) >= 10:
+        return f"{value:,.0f}"
+    return f"{value:,.1f}" if abs(value) >= 1 or value == 0 else f"{value:.2g}"
 
 
 def _axes(x_labels: list[tuple[float, str]], y_ticks: list[tuple[float, str]], unit: str) -> str:
@@ -214,22 +258,58 @@ def _legend(names: list[str], colours: list[str]) -> str:
     return f'<div class="legend">{items}</div>'
 
 
+def data_view(header: list[str], rows: list[list]) -> str:
+    """A chart's data as a table under a disclosure, with a CSV download
+    (the page's script turns the table into a file: nothing is stored twice)."""
+    if not rows:
+        return ""
+
+    def cell(value) -> str:
+        if value is None or (isinstance(value, float) and pd.isna(value)):
+            return ""
+        if isinstance(value, float):
+            return f"{value:.2f}"
+        return str(value)
+
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(cell(v))}</td>" for v in row) + "</tr>" for row in rows
+    )
+    return (
+        '<details class="data"><summary>Data</summary>'
+        '<button type="button" class="csv">Download CSV</button>'
+        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></details>"
+    )
+
+
+def _value_text(value: float, unit: str) -> str:
+    if unit == "percent":
+        return f"{value:,.1f} %"
+    if unit == "days":
+        return f"{value:,.1f} days"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
+
+
 def line_chart(
     dates: list[dt.date],
     series: dict[str, list[float | None]],
     unit: str,
     band: tuple[float | None, float | None] | None = None,
     band_label: str = "",
+    flags: list[tuple[int, str]] | None = None,
 ) -> str:
-    """Lines over months; a shaded band for the benchmark's good range."""
+    """Lines over months, each point's value on hover; a shaded band for the
+    benchmark's good range; flags: (month index, text) marked as dashed
+    vertical lines. The axis spans the data and the band, not zero."""
     values = [v for vs in series.values() for v in vs if v is not None and pd.notna(v)]
     if not values or not dates:
         return '<p class="empty">No values for this segment.</p>'
-    lo, hi = min(values + [0.0]), max(values)
+    lo, hi = min(values), max(values)
     if band:
         lo = min(lo, *(b for b in band if b is not None))
         hi = max(hi, *(b for b in band if b is not None))
-    hi = hi + (hi - lo) * 0.08 or 1.0
+    pad = (hi - lo) * 0.08 or abs(hi) * 0.1 or 1.0
+    lo, hi = (lo - pad if lo - pad > 0 or lo < 0 else 0.0), hi + pad
     x = _scale(0, max(len(dates) - 1, 1), LEFT + 8, WIDTH - RIGHT - 8)
     y = _scale(lo, hi, HEIGHT - BOTTOM, TOP)
     parts = []
@@ -241,25 +321,41 @@ def line_chart(
             f'height="{max(bottom - top, 0):.1f}" class="band"><title>'
             f"{html.escape(band_label)}</title></rect>"
         )
-    y_ticks = [(y(t), _number(t)) for t in _ticks(lo, hi)]
+    y_ticks = [(y(t), _number(t)) for t in _ticks(lo, hi) if t >= lo]
     parts.append(_axes(_month_labels(dates, x), y_ticks, unit))
+    for index, text in flags or []:
+        parts.append(
+            f'<line x1="{x(index):.1f}" y1="{TOP}" x2="{x(index):.1f}" y2="{HEIGHT - BOTTOM}" '
+            f'class="flag"><title>{html.escape(text)}</title></line>'
+        )
     for (name, vs), colour in zip(series.items(), PALETTE, strict=False):
-        points = [(x(i), y(v)) for i, v in enumerate(vs) if v is not None and pd.notna(v)]
+        points = [(i, x(i), y(v), v) for i, v in enumerate(vs) if v is not None and pd.notna(v)]
         if not points:
             continue
         path = " ".join(
-            f"{'M' if i == 0 else 'L'}{px:.1f},{py:.1f}" for i, (px, py) in enumerate(points)
+            f"{'M' if n == 0 else 'L'}{px:.1f},{py:.1f}" for n, (_, px, py, _) in enumerate(points)
         )
         parts.append(
             f'<path d="{path}" class="mark line" stroke="{colour}"><title>{html.escape(name)}</title></path>'
         )
+        parts.extend(
+            f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3" fill="{colour}" class="point">'
+            f"<title>{dates[i]:%Y-%m} {html.escape(name)}: {_value_text(v, unit)}</title></circle>"
+            for i, px, py, v in points
+        )
     svg = f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" role="img">{"".join(parts)}</svg>'
     names = list(series) + ([band_label] if band else [])
     colours = PALETTE[: len(series)] + (["#d9ead3"] if band else [])
-    return svg + _legend(names, colours)
+    rows = [[f"{d:%Y-%m}", *(vs[i] for vs in series.values())] for i, d in enumerate(dates)]
+    return svg + _legend(names, colours) + data_view(["month", *series], rows)
 
 
-def stacked_bars(dates: list[dt.date], stacks: dict[str, list[float]], unit: str) -> str:
+def stacked_bars(
+    dates: list[dt.date],
+    stacks: dict[str, list[float]],
+    unit: str,
+    colours: list[str] = BUCKET_COLOURS,
+) -> str:
     totals = [sum(max(s[i] or 0, 0) for s in stacks.values()) for i in range(len(dates))]
     if not dates or max(totals, default=0) <= 0:
         return '<p class="empty">No open receivables for this segment.</p>'
@@ -270,7 +366,7 @@ def stacked_bars(dates: list[dt.date], stacks: dict[str, list[float]], unit: str
     parts = [_axes(_month_labels(dates, x), [(y(t), _number(t)) for t in _ticks(0, hi)], unit)]
     for i, day in enumerate(dates):
         base = 0.0
-        for (name, values), colour in zip(stacks.items(), BUCKET_COLOURS, strict=False):
+        for (name, values), colour in zip(stacks.items(), colours, strict=False):
             value = max(values[i] or 0, 0)
             if value <= 0:
                 continue
@@ -278,11 +374,12 @@ def stacked_bars(dates: list[dt.date], stacks: dict[str, list[float]], unit: str
                 f'<rect x="{x(i) - step * 0.4:.1f}" y="{y(base + value):.1f}" '
                 f'width="{step * 0.8:.1f}" height="{y(base) - y(base + value):.1f}" '
                 f'fill="{colour}" class="mark"><title>{day:%Y-%m} {html.escape(name)}: '
-                f"{value:,.0f}</title></rect>"
+                f"{_value_text(value, unit)}</title></rect>"
             )
             base += value
     svg = f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" role="img">{"".join(parts)}</svg>'
-    return svg + _legend(list(stacks), BUCKET_COLOURS)
+    rows = [[f"{d:%Y-%m}", *(vs[i] for vs in stacks.values())] for i, d in enumerate(dates)]
+    return svg + _legend(list(stacks), colours) + data_view(["month", *stacks], rows)
 
 
 def bar_rows(
@@ -326,7 +423,14 @@ def bar_rows(
         cursor += 8
     svg = f'<svg viewBox="0 0 {WIDTH} {height}" role="img">{"".join(parts)}</svg>'
     legend_names = names + (["SLA"] if reference else [])
-    return svg + _legend(legend_names, PALETTE[: len(names)] + (["#222"] if reference else []))
+    data = [
+        [label, *vs, *([reference[r]] if reference else [])] for r, (label, vs) in enumerate(rows)
+    ]
+    return (
+        svg
+        + _legend(legend_names, PALETTE[: len(names)] + (["#222"] if reference else []))
+        + data_view(["", *legend_names], data)
+    )
 
 
 def table(frame: pd.DataFrame, columns: dict[str, str], empty: str) -> str:
@@ -350,7 +454,10 @@ def table(frame: pd.DataFrame, columns: dict[str, str], empty: str) -> str:
                 )
             cells.append(f"<td>{html.escape(text)}</td>")
         body.append(f'<tr class="mark">{"".join(cells)}</tr>')
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return (
+        '<div class="tableview"><button type="button" class="csv">Download CSV</button>'
+        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+    )
 
 
 # ---- figures ---------------------------------------------------------------
@@ -366,13 +473,231 @@ def _series(frame: pd.DataFrame, dates: list[dt.date], column: str) -> list[floa
     return [None if v is None or pd.isna(v) else float(v) for v in values]
 
 
+# The scorecard's KPIs: (label, column, status column, unit).
+SCORECARD = [
+    ("AR at period end", "ar_end", None, "money"),
+    ("DSO", "dso_days", "dso_days_status", "days"),
+    ("CEI", "cei_pct", "cei_pct_status", "percent"),
+    ("% past due (KPI threshold)", "pct_past_60", "pct_past_60_status", "percent"),
+    ("Bad debt ratio", "bad_debt_ratio_pct", "bad_debt_ratio_pct_status", "percent"),
+    ("ADD", "add_days", "add_days_status", "days"),
+    ("Days beyond terms", "days_beyond_terms_days", None, "days"),
+]
+SCORE_COLUMNS = "segment_type, segment_value, " + ", ".join(
+    column for _, value, status, _ in SCORECARD for column in (value, status) if column
+)
+STATUS_CLASS = {"good": "good", "watch": "watch"}  # any other status is a problem
+
+
+def _quarter_label(day: dt.date) -> str:
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def _shares(frame: pd.DataFrame, dates: list[dt.date], column: str) -> list[float]:
+    """A bucket's share of the month's AR, in percent (0 where AR <= 0)."""
+    ar = _series(frame, dates, "ar_end")
+    part = _series(frame, dates, column)
+    return [
+        (p or 0) / a * 100 if a is not None and a > 0 else 0.0
+        for p, a in zip(part, ar, strict=True)
+    ]
+
+
+def _change(now, before, unit: str) -> str:
+    if now is None or before is None or pd.isna(now) or pd.isna(before):
+        return ""
+    if unit == "money":
+        return f"{(now - before) / abs(before) * 100:+.1f} %" if before else ""
+    return f"{now - before:+.1f}" + (" pts" if unit == "percent" else " d")
+
+
+def _score_value(value, unit: str) -> str:
+    if value is None or pd.isna(value):
+        return "n/a"
+    return _number(float(value)) if unit == "money" else _value_text(float(value), unit)
+
+
+def scorecard_figure(monthly: pd.DataFrame, quarterly: pd.DataFrame, keys: list[str]) -> Figure:
+    """The latest closed month and quarter per segment: each KPI with its
+    status colour and its change against the previous period and a year
+    before."""
+    frames = {}
+    for grain, frame in (("month", monthly), ("quarter", quarterly)):
+        frame = frame.assign(start=frame.period_start_date.map(_date))
+        closed = frame[frame.is_closed.astype(bool)]
+        frames[grain] = (closed, sorted(closed.start.unique()))
+
+    def label(grain: str, day: dt.date) -> str:
+        return f"{day:%Y-%m}" if grain == "month" else _quarter_label(day)
+
+    def card(key: str) -> str:
+        head, rows = ["KPI"], {name: [html.escape(name)] for name, *_ in SCORECARD}
+        for grain, (closed, starts) in frames.items():
+            if not starts:
+                continue
+            latest = starts[-1]
+            previous = starts[-2] if len(starts) > 1 else None
+            year_before = latest.replace(year=latest.year - 1)
+            mine = closed[closed.segment_type + ": " + closed.segment_value == key].set_index(
+                "start"
+            )
+            head += [
+                label(grain, latest),
+                f"vs {label(grain, previous) if previous else '-'}",
+                f"vs {label(grain, year_before)}",
+            ]
+            for name, column, status, unit in SCORECARD:
+                value = mine[column].get(latest)
+                state = mine[status].get(latest) if status else None
+                css = STATUS_CLASS.get(state, "alert") if isinstance(state, str) else "plain"
+                hint = f"status: {state}" if isinstance(state, str) else "no benchmark"
+                rows[name] += [
+                    f'<span class="score {css}" title="{html.escape(hint)}">'
+                    f"{html.escape(_score_value(value, unit))}</span>",
+                    html.escape(_change(value, mine[column].get(previous), unit)),
+                    html.escape(_change(value, mine[column].get(year_before), unit)),
+                ]
+        header = "".join(f"<th>{html.escape(h)}</th>" for h in head)
+        body = "".join(
+            '<tr class="mark">' + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>"
+            for cells in rows.values()
+        )
+        return f'<table class="scorecard"><thead><tr>{header}</tr></thead><tbody>{body}</tbody></table>'
+
+    return Figure(
+        "scorecard",
+        "Scorecard: latest closed month and quarter",
+        "Each KPI of the latest closed month and quarter, coloured by its benchmark status "
+        "(green good, amber watch, red worse; grey: no benchmark), with its change against the "
+        "previous period and the same period a year before (AR in percent, percentages in "
+        "points, days in days).",
+        "scorecard",
+        "",
+        {key: card(key) for key in keys},
+    )
+
+
+def ledger_figures(marts: Marts, past_due_days: int) -> list[Figure]:
+    """Whole-ledger figures: the roll-forward and GL status, the top overdue
+    customers and the cash forecast by week."""
+    rollforward = marts.query(
+        "select period_start_date, sum(ar_begin_reporting) as ar_begin, "
+        "sum(credit_sales_reporting) as sales, sum(cash_applied_reporting) as cash, "
+        "sum(credit_memo_applied_reporting + discounts_reporting) as credits, "
+        "sum(write_offs_reporting - recoveries_reporting) as net_write_offs, "
+        "sum(other_adjustments_reporting - reversals_reporting) as other, "
+        "sum(ar_end_reporting) as ar_end from rpt_ar_rollforward_monthly "
+        "group by 1 order by 1 desc limit 6"
+    ).assign(month=lambda f: f.period_start_date.map(lambda d: f"{_date(d):%Y-%m}"))
+    gl = marts.query(
+        "select company_code, period_end_date, net_ar_reporting, gl_balance_reporting, "
+        "difference_reporting, reconciliation_status from rpt_gl_reconciliation_monthly "
+        "where period_end_date = (select max(period_end_date) from rpt_gl_reconciliation_monthly) "
+        "order by company_code"
+    )
+    gl_month = f"{_date(gl.period_end_date.max())}" if not gl.empty else "none"
+    overdue = marts.query(
+        "select c.customer_name, a.customer_id, sum(a.open_amount_reporting) as past_due, "
+        f"sum(case when a.days_past_due > {int(past_due_days)} then a.open_amount_reporting "
+        "else 0 end) as past_60, "
+        "max(a.days_past_due) as oldest_days "
+        "from fct_ar_aging_snapshots as a join dim_customers as c on a.customer_id = c.customer_id "
+        "where a.is_extract_date and a.days_past_due > 0 "
+        "group by 1, 2 order by 3 desc, 2 limit 10"
+    )
+    weeks = marts.query(
+        "select period_start_date, sum(expected_amount_reporting) as expected, "
+        "sum(overdue_amount_reporting) as overdue from rpt_cash_forecast "
+        "where period_grain = 'week' group by 1 order by 1 limit 13"
+    )
+    money = {"ar_begin", "sales", "cash", "credits", "net_write_offs", "other", "ar_end"}
+    return [
+        Figure(
+            "rollforward",
+            "AR roll-forward and GL reconciliation",
+            "Whole ledger, reporting currency, the last six months: AR at the start + credit "
+            "sales - cash - credit memos and discounts - net write-offs - other and reversals = "
+            f"AR at the end. Below, the GL reconciliation of each company at {gl_month}.",
+            "rollforward",
+            table(
+                rollforward.assign(**{c: rollforward[c].astype(float) for c in money}),
+                {
+                    "month": "month",
+                    "ar_begin": "AR begin",
+                    "sales": "+ sales",
+                    "cash": "- cash",
+                    "credits": "- credits",
+                    "net_write_offs": "- net write-offs",
+                    "other": "- other",
+                    "ar_end": "AR end",
+                },
+                "No roll-forward.",
+            )
+            + table(
+                gl,
+                {
+                    "company_code": "company",
+                    "net_ar_reporting": "net AR",
+                    "gl_balance_reporting": "GL balance",
+                    "difference_reporting": "difference",
+                    "reconciliation_status": "status",
+                },
+                "No GL balances in the extract.",
+            ),
+        ),
+        Figure(
+            "top_overdue",
+            "Top overdue customers",
+            "At the extract date: the ten customers with the most AR past due, reporting "
+            f"currency, with the part more than {past_due_days} days past due and their oldest "
+            "item.",
+            "top_overdue",
+            table(
+                overdue,
+                {
+                    "customer_name": "customer",
+                    "customer_id": "id",
+                    "past_due": "past due",
+                    "past_60": f"more than {past_due_days} days",
+                    "oldest_days": "oldest (days)",
+                },
+                "Nothing is past due.",
+            ),
+        ),
+        Figure(
+            "forecast",
+            "Cash forecast by week",
+            "Open invoices and debit memos by the ISO week (from Monday) in which they are "
+            "expected to be collected, from the extract date; reporting currency.",
+            "forecast",
+            bar_rows(
+                [
+                    (f"{_date(d)}", [float(e or 0), float(o or 0)])
+                    for d, e, o in zip(
+                        weeks.period_start_date, weeks.expected, weeks.overdue, strict=True
+                    )
+                ],
+                ["expected", "of which overdue"],
+                "reporting currency",
+            ),
+        ),
+    ]
+
+
 def build_figures(marts: Marts) -> tuple[list[Figure], list[str], dict]:
     """The page's figures, the segment keys (ledger first) and facts for the header."""
+    build = marts.query(
+        "select run_id, run_started_at, extract_date, build_vars from rpt_build_info"
+    ).iloc[0]
+    build_vars = json.loads(build.build_vars)
     monthly = marts.query(
-        "select period_start_date, period_end_date, is_closed, is_partial_period, segment_type, "
-        "segment_value, dso_days, best_possible_dso_days, add_days, cei_pct, ar_end, "
+        f"select period_start_date, period_end_date, is_closed, is_partial_period, {SCORE_COLUMNS}, "
+        "best_possible_dso_days, days_to_pay_days, "
         "bucket_1_ar_end, bucket_2_ar_end, bucket_3_ar_end, bucket_4_ar_end, bucket_5_ar_end, "
         "bucket_6_ar_end from rpt_kpis_monthly"
+    )
+    quarterly = marts.query(
+        f"select period_start_date, is_closed, {SCORE_COLUMNS} from rpt_kpis_quarterly"
     )
     monthly["month"] = monthly["period_start_date"].map(_date)
     # Trends show whole months: a month cut short by the extract date (a few
@@ -391,7 +716,8 @@ def build_figures(marts: Marts) -> tuple[list[Figure], list[str], dict]:
         "select segment_type, segment_value, kpi_name, max(benchmark_good_min_value) as lo, "
         "max(benchmark_good_max_value) as hi, max(benchmark_description) as label "
         "from rpt_kpi_values where period_grain = 'month' "
-        "and kpi_name in ('dso_days', 'cei_pct') group by 1, 2, 3"
+        "and kpi_name in ('dso_days', 'cei_pct', 'pct_past_60', 'bad_debt_ratio_pct') "
+        "group by 1, 2, 3"
     )
     band_of = {
         (segment_key(r.segment_type, r.segment_value), r.kpi_name): (r.lo, r.hi, r.label)
@@ -419,11 +745,27 @@ def build_figures(marts: Marts) -> tuple[list[Figure], list[str], dict]:
         hi = None if hi is None or pd.isna(hi) else float(hi)
         return (lo, hi), f"benchmark: {label}"
 
+    flagged = marts.query(
+        "select segment_type, segment_value, period_start_date, pattern "
+        "from rpt_cei_dso_divergence where pattern <> 'none'"
+    )
+    month_index = {d: i for i, d in enumerate(dates)}
+    flags_of: dict[str, list[tuple[int, str]]] = {}
+    for r in flagged.itertuples():
+        start = _date(r.period_start_date)
+        last_month = start.replace(month=start.month + 2)  # a quarter's third month
+        if last_month in month_index:
+            flags_of.setdefault(segment_key(r.segment_type, r.segment_value), []).append(
+                (month_index[last_month], f"{_quarter_label(start)}: {r.pattern.replace('_', ' ')}")
+            )
+
     figures = [
+        scorecard_figure(monthly, quarterly, keys),
         Figure(
             "dso",
             "DSO, best possible DSO and ADD",
-            f"Per month ({span}); days. The shaded band is the segment's DSO benchmark range.",
+            f"Per month ({span}); days. The shaded band is the segment's DSO benchmark range; "
+            "dashed lines mark the quarters flagged for CEI-DSO divergence.",
             "dso",
             "",
             per_segment(
@@ -436,6 +778,7 @@ def build_figures(marts: Marts) -> tuple[list[Figure], list[str], dict]:
                     },
                     "days",
                     *band(key, "dso_days"),
+                    flags=flags_of.get(key, []),
                 )
             ),
         ),
@@ -453,19 +796,70 @@ def build_figures(marts: Marts) -> tuple[list[Figure], list[str], dict]:
         ),
         Figure(
             "aging",
-            "Aging by bucket over time",
-            f"Open invoices and debit memos at each month end ({span}), stacked by days past "
-            "due; reporting currency.",
+            "Past-due share of AR over time",
+            f"Open invoices and debit memos past due at each month end ({span}), stacked by days "
+            "past due; percent of the segment's AR (the current bucket is the rest).",
             "aging",
             "",
             per_segment(
                 lambda f, key: stacked_bars(
                     dates,
                     {
-                        label: [v or 0 for v in _series(f, dates, f"bucket_{i}_ar_end")]
+                        label: _shares(f, dates, f"bucket_{i}_ar_end")
                         for i, label in enumerate(labels, 1)
+                        if i > 1
                     },
-                    "reporting currency",
+                    "percent",
+                    BUCKET_COLOURS[1:],
+                )
+            ),
+        ),
+        Figure(
+            "past_60",
+            f"AR more than {build_vars['past_due_kpi_days']} days past due",
+            f"Per month ({span}); percent of AR. The shaded band is the benchmark's good range.",
+            "past_60",
+            "",
+            per_segment(
+                lambda f, key: line_chart(
+                    dates,
+                    {"% past due": _series(f, dates, "pct_past_60")},
+                    "percent",
+                    *band(key, "pct_past_60"),
+                )
+            ),
+        ),
+        Figure(
+            "bad_debt",
+            "Bad debt ratio",
+            f"Per month ({span}); net write-offs in percent of net credit sales. The shaded band is "
+            "the benchmark's good range.",
+            "bad_debt",
+            "",
+            per_segment(
+                lambda f, key: line_chart(
+                    dates,
+                    {"bad debt ratio": _series(f, dates, "bad_debt_ratio_pct")},
+                    "percent",
+                    *band(key, "bad_debt_ratio_pct"),
+                )
+            ),
+        ),
+        Figure(
+            "payment",
+            "Days beyond terms and days to pay",
+            f"Per month ({span}); days, amount-weighted over the documents paid in the month "
+            "(spec v2).",
+            "payment",
+            "",
+            per_segment(
+                lambda f, key: line_chart(
+                    dates,
+                    {
+                        "days beyond terms": _series(f, dates, "days_beyond_terms_days"),
+                        "days to pay": _series(f, dates, "days_to_pay_days"),
+                    },
+                    "days",
                 )
             ),
         ),
@@ -702,12 +1096,15 @@ def build_figures(marts: Marts) -> tuple[list[Figure], list[str], dict]:
             {segment_key(t, v): allowance_view(t, v) for t, v in pairs},
         )
     )
-    build_vars = json.loads(marts.query("select build_vars from rpt_build_info").iloc[0, 0])
+    figures += ledger_figures(marts, build_vars["past_due_kpi_days"])
     facts = {
         "first_month": f"{first:%Y-%m}",
         "last_month": f"{last:%Y-%m}",
         "segments": len(keys),
         "definitions": definitions(build_vars),
+        "extract_date": f"{_date(build.extract_date)}",
+        "reporting_currency": build_vars["reporting_currency"],
+        "run": f"run {build.run_id} started {pd.Timestamp(build.run_started_at):%Y-%m-%d %H:%M}",
     }
     return figures, keys, facts
 
@@ -727,6 +1124,14 @@ figcaption a{color:#1f5fa8}svg{width:100%;height:auto}
 table{border-collapse:collapse;width:100%;font-size:12.5px}th,td{border-bottom:1px solid #eee;padding:4px 6px;text-align:left;vertical-align:top}
 .empty{color:#777;font-style:italic}.controls{padding:12px 28px 0}select{font-size:14px;padding:4px}
 #definitions{padding:0 28px 28px}#definitions dt{font-weight:600;margin-top:8px}#selftest{display:none}
+.point{opacity:0}.point:hover,svg:hover .point{opacity:1}.flag{stroke:#c0392b;stroke-width:1.5;stroke-dasharray:3 3}
+.score{padding:1px 6px;border-radius:4px}.score.good{background:#d4efdf}.score.watch{background:#fdebd0}
+.score.alert{background:#f5b7b1}.score.plain{background:#eaeded}table.scorecard td:first-child{font-weight:600}
+details.data{margin-top:6px;font-size:12px}details.data summary{cursor:pointer;color:#1f5fa8}
+button.csv{margin:4px 0;font-size:12px}
+@media print{body{background:#fff}.controls,details.data,button.csv{display:none}
+main{display:block;padding:0}figure{break-inside:avoid;box-shadow:none;border:1px solid #ddd;margin-bottom:12px}
+header{background:#fff;color:#000;border-bottom:2px solid #14365d}}
 """
 
 SCRIPT = """
@@ -754,6 +1159,21 @@ window.addEventListener('error', function (e) { window.__rpmErrors.push(String(e
       JSON.stringify({segment: key, charts: charts, errors: window.__rpmErrors});
   }
   select.addEventListener('change', function () { show(select.value); });
+  // Download CSV: the table next to the button, as the page shows it.
+  document.querySelectorAll('button.csv').forEach(function (button) {
+    button.addEventListener('click', function () {
+      var rows = Array.prototype.map.call(
+        button.parentElement.querySelectorAll('table tr'), function (tr) {
+          return Array.prototype.map.call(tr.children, function (cell) {
+            return '"' + cell.textContent.replace(/"/g, '""') + '"';
+          }).join(',');
+        });
+      var link = document.createElement('a');
+      link.href = URL.createObjectURL(new Blob([rows.join('\\n')], {type: 'text/csv'}));
+      link.download = (button.closest('figure').id || 'data') + '.csv';
+      link.click();
+    });
+  });
   // #segment=<type: value> opens the page on that segment.
   if (location.hash.indexOf('#segment=') === 0) {
     select.value = decodeURIComponent(location.hash.slice(9));
@@ -764,7 +1184,18 @@ window.addEventListener('error', function (e) { window.__rpmErrors.push(String(e
 
 
 def render(figures: list[Figure], keys: list[str], facts: dict, source: str) -> str:
-    options = "".join(f'<option value="{html.escape(k)}">{html.escape(k)}</option>' for k in keys)
+    groups: dict[str, list[str]] = {}
+    for key in keys:
+        groups.setdefault(key.split(": ", 1)[0], []).append(key)
+    options = "".join(
+        f'<optgroup label="{html.escape(kind)}">'
+        + "".join(
+            f'<option value="{html.escape(k)}">{html.escape(k.split(": ", 1)[1])}</option>'
+            for k in members
+        )
+        + "</optgroup>"
+        for kind, members in groups.items()
+    )
     blocks = []
     for figure in figures:
         if figure.per_segment:
@@ -791,9 +1222,11 @@ def render(figures: list[Figure], keys: list[str], facts: dict, source: str) -> 
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>Receivables dashboard</title><style>{STYLE}</style></head><body>"
-        f"<header><h1>Receivables performance</h1><p>Ledger months {facts['first_month']} to "
-        f"{facts['last_month']} &middot; {facts['segments']} segments &middot; from {html.escape(source)} "
-        f"&middot; generated {generated}</p></header>"
+        f"<header><h1>Receivables performance</h1><p>Extract date {facts['extract_date']} "
+        f"&middot; reporting currency {html.escape(facts['reporting_currency'])} "
+        f"&middot; ledger months {facts['first_month']} to {facts['last_month']} "
+        f"&middot; {facts['segments']} segments</p><p>From {html.escape(source)}, "
+        f"published {html.escape(facts['run'])} &middot; page generated {generated}</p></header>"
         f'<div class="controls"><label for="segment">Segment </label><select id="segment">{options}</select></div>'
         f"<main>{''.join(blocks)}</main>"
         f'<section id="definitions"><h2>Definitions</h2><dl>{definitions}</dl></section>'
@@ -802,54 +1235,49 @@ def render(figures: list[Figure], keys: list[str], facts: dict, source: str) -> 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="rpm-dashboard", description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--duckdb", type=Path, default=Path(os.environ.get("AR_DUCKDB_PATH", "data/rpm.duckdb"))
-    )
-    parser.add_argument(
-        "--postgres", action="store_true", help="read the marts from Postgres (RPM_PG_*)"
-    )
-    parser.add_argument(
+    command = cli.parser(PROG, __doc__)
+    cli.add_database(command, help="the DuckDB database to read the marts from")
+    cli.add_postgres(command, help="read the marts from Postgres instead (RPM_PG_* variables)")
+    command.add_argument(
         "--schema-prefix",
+        metavar="PREFIX",
         help="read the marts a development target published, PREFIX_marts (dbt targets not in "
         "the var rpm_prod_targets prefix their schemas with their own schema; default: marts)",
     )
-    parser.add_argument("--out", type=Path, default=Path("reports/dashboard.html"))
-    args = parser.parse_args(argv)
-    error = schema_prefix_error("rpm-dashboard", args.schema_prefix)
+    cli.add_out(command, Path("reports"), help="the folder to write dashboard.html into")
+    args = command.parse_args(argv)
+    error = schema_prefix_error(PROG, args.schema_prefix)
     if error:
-        print(error, file=sys.stderr)
-        return 2
+        return cli.fail(PROG, error.removeprefix(f"{PROG}: "))
     schema = schema_name("marts", args.schema_prefix)
-    if not args.postgres and not args.duckdb.exists():
-        print(f"rpm-dashboard: no database at {args.duckdb}: run `make run` first", file=sys.stderr)
-        return 2
-    postgres = (
-        {
-            "host": os.environ.get("RPM_PG_HOST", "127.0.0.1"),
-            "port": int(os.environ.get("RPM_PG_PORT", "55432")),
-            "dbname": os.environ.get("RPM_PG_DATABASE", "rpm"),
-            "user": os.environ.get("RPM_PG_USER", "rpm_owner"),
-            "password": os.environ.get("RPM_PG_PASSWORD", ""),
-        }
-        if args.postgres
-        else None
-    )
+    if not args.postgres and not args.database.is_file():
+        return cli.fail(
+            PROG,
+            f"no database at {args.database} (--database or AR_DUCKDB_PATH): run `make run` first",
+        )
+    postgres = cli.postgres_arguments() if args.postgres else None
     try:
-        marts = Marts(args.duckdb, postgres=postgres, schema=schema)
+        marts = Marts(args.database, postgres=postgres, schema=schema)
+        figures, keys, facts = build_figures(marts)
     except DatabaseInUse as error:
-        print(error, file=sys.stderr)
-        return 2
+        return cli.fail(PROG, error)
+    except Exception as error:  # noqa: BLE001 - unpublished marts, a server that refuses us
+        first_line = (str(error).strip().splitlines() or [""])[0]
+        return cli.fail(
+            PROG,
+            f"cannot read the marts in schema {schema} (published by a green build?): "
+            f"{type(error).__name__}: {first_line}",
+        )
     source = (
         f"Postgres {os.environ.get('RPM_PG_DATABASE', 'rpm')} (schema {schema})"
         if args.postgres
-        else f"{args.duckdb.name} (schema {schema})"
+        else f"{args.database.name} (schema {schema})"
     )
-    figures, keys, facts = build_figures(marts)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(render(figures, keys, facts, source), encoding="utf-8")
-    print(f"dashboard: {args.out.resolve()}")
-    return 0
+    out = args.out / "dashboard.html"
+    args.out.mkdir(parents=True, exist_ok=True)
+    out.write_text(render(figures, keys, facts, source), encoding="utf-8")
+    print(f"dashboard: {out.resolve()}")
+    return cli.OK
 
 
 if __name__ == "__main__":

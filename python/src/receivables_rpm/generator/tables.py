@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from rpm.generator.ledger import (
+from receivables_rpm.generator.ledger import (
     COUNTRIES,
     FIRST_NAMES,
     INDUSTRIES,

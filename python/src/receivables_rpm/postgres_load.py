@@ -1,4 +1,4 @@
-"""The Postgres backend of rpm-load (rpm.loader): a whole load of the extract
+"""The Postgres backend of receivables-load (receivables_rpm.loader): a whole load of the extract
 folder into the target's raw schema, every contract column as text plus
 _raw_row_id, the rows sent by COPY from this process. Every load is whole
 (_load_state.is_incremental false), so the next build restates everything;
@@ -14,9 +14,9 @@ from pathlib import Path
 import duckdb
 import psycopg2
 
-from rpm import project_root
-from rpm.contract import ContractTable, load_contract
-from rpm.loader import (
+from receivables_rpm import project_root
+from receivables_rpm.contract import ContractTable, load_contract
+from receivables_rpm.loader import (
     CHANGED_ROWS,
     EXTRACT_FILES,
     LOAD_STATE,
@@ -98,14 +98,14 @@ def load_postgres(folder: Path, target: Target) -> None:
     under it: the load refuses when it sees one. A build's connections carry
     the profile's application_name (`dbt` on a production target, `dbt <its
     schema>` on another: macros/acquire_build_lock.sql checks the profile
-    says so), and builds see a load by its connection's name, `rpm-load
+    says so), and builds see a load by its connection's name, `receivables-load
     <raw schema>`."""
     raw = target.schema("raw")
     build = target.settings.get("application_name", "dbt")
     contract = load_contract(project_root())
     files = {table.name: extract_file(folder, table) for table in contract.values()}
     with (
-        closing(connect(target, f"rpm-load {raw}")) as pg,
+        closing(connect(target, f"receivables-load {raw}")) as pg,
         pg.cursor() as cur,
         tempfile.TemporaryDirectory() as tmp,
     ):
@@ -121,7 +121,8 @@ def load_postgres(folder: Path, target: Target) -> None:
             cur.execute("select pg_sleep(0.2)")
         if busy:
             raise LoadError(
-                f"rpm-load: the database {pg.info.dbname} is in use by another build or load "
+                f"receivables-load: the database {pg.info.dbname} is in use by another build "
+                "or load "
                 f"of {raw}; wait for it to end (or stop it), then load again"
             )
         cur.execute(f"create schema if not exists {raw}")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from rpm.generator.calendar import weekday
+from receivables_rpm.generator.calendar import weekday
 
 REPORTING_CURRENCY = "USD"
 

@@ -1,4 +1,4 @@
-"""rpm-next-day: the next day's full export of an extract folder.
+"""receivables-next-day: the next day's full export of an extract folder.
 
 Copies the extract and adds what one more business day brings, the way an
 ERP's full export does (rows in place, new rows at the end of each file):
@@ -15,12 +15,15 @@ column types.
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import sys
 from pathlib import Path
 
 import duckdb
+
+from receivables_rpm import cli
+
+PROG = "receivables-next-day"
 
 CHANGED_TABLES = ("ar_documents", "cash_receipts", "cash_applications", "fx_rates")
 
@@ -35,17 +38,28 @@ def _file(folder: Path, table: str) -> Path:
     for suffix in (".parquet", ".csv"):
         if (folder / f"{table}{suffix}").exists():
             return folder / f"{table}{suffix}"
-    raise SystemExit(f"rpm-next-day: {folder} has no {table}.csv or .parquet")
+    raise cli.UserError(f"extract folder {folder} has no {table}.csv or .parquet (--extract)")
 
 
 def next_day(source: Path, out: Path) -> str:
     """Writes the next day's extract of `source` into `out`; returns the new
     day (ISO)."""
+    files = {table: _file(source, table) for table in CHANGED_TABLES}
     if out.exists():
+        # Never delete a folder that holds no extract (a run cut short has
+        # copied some of its tables already).
+        entries = list(out.iterdir()) if out.is_dir() else None
+        extract = entries is not None and any(
+            e.suffix in (".csv", ".parquet") or e.name == "_manifest" for e in entries
+        )
+        if entries is None or (entries and not extract):
+            raise cli.UserError(
+                f"--out {out} is a file or a folder that holds no extract: "
+                "choose an empty or new folder"
+            )
         shutil.rmtree(out)
     shutil.copytree(source, out, ignore=shutil.ignore_patterns(*[f"{t}.*" for t in CHANGED_TABLES]))
     con = duckdb.connect()
-    files = {table: _file(source, table) for table in CHANGED_TABLES}
     types = {}
     for table, path in files.items():
         con.execute(f"create view {table} as select * from {_reader(path)}")
@@ -208,19 +222,19 @@ def next_day(source: Path, out: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="rpm-next-day", description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--extract", type=Path, required=True, help="the extract folder to start from"
-    )
-    parser.add_argument(
-        "--out", type=Path, required=True, help="the folder to write the next day's extract to"
-    )
-    args = parser.parse_args(argv)
-    if args.out.resolve() == args.extract.resolve():
-        print("rpm-next-day: --out must differ from --extract", file=sys.stderr)
-        return 2
-    print(f"next day {next_day(args.extract, args.out)} -> {args.out}")
-    return 0
+    command = cli.parser(PROG, __doc__)
+    cli.add_extract(command, help="the extract folder to start from")
+    cli.add_out(command, None, help="the folder to write the next day's extract into")
+    args = command.parse_args(argv)
+
+    def write() -> int:
+        cli.extract_folder(args.extract)
+        if args.out.resolve() == args.extract.resolve():
+            raise cli.UserError("--out must differ from --extract")
+        print(f"next day {next_day(args.extract, args.out)} -> {args.out}")
+        return cli.OK
+
+    return cli.run(PROG, write)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,8 @@
-"""Project checks an auditor relies on, read from dbt's manifest (run
-`dbt parse` first) and, when present, its catalog (`dbt docs generate`):
+"""receivables-check-project: the project checks an auditor relies on, read
+from dbt's manifest (run `dbt parse` first) and, with --catalog, its catalog
+(`dbt docs generate`).
+
+It checks:
 
 - every model, snapshot, seed, source table and project macro is described;
 - every model and snapshot has a primary-key test (unique, or
@@ -30,12 +33,15 @@ exits 1 on any violation.
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import sys
 from collections import defaultdict
 from pathlib import Path
+
+from receivables_rpm import cli
+
+PROG = "receivables-check-project"
 
 # Postgres's longest identifier: models and unit tests name relations.
 POSTGRES_MAX_NAME = 63
@@ -344,18 +350,31 @@ def coverage(own: dict, catalog: dict, published: dict | None = None) -> list[st
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--target", default="target", type=Path)
-    parser.add_argument(
+    command = cli.parser(PROG, __doc__)
+    command.add_argument(
+        "--target-path",
+        default=Path("target"),
+        type=Path,
+        metavar="DIR",
+        help="dbt's target folder holding manifest.json (run `dbt parse` first)",
+    )
+    command.add_argument(
         "--catalog",
         action="store_true",
         help="also check every built column (reads catalog.json: run `dbt docs generate` first)",
     )
-    args = parser.parse_args(argv)
-    manifest = json.loads((args.target / "manifest.json").read_text())
+    args = command.parse_args(argv)
+    needed = ["manifest.json"] + (["catalog.json"] if args.catalog else [])
+    for name in needed:
+        if not (args.target_path / name).is_file():
+            step = "dbt docs generate" if name == "catalog.json" else "dbt parse"
+            return cli.fail(
+                PROG, f"no {args.target_path / name}: run `{step}` first (--target-path)"
+            )
+    manifest = json.loads((args.target_path / "manifest.json").read_text())
     catalog = None
     if args.catalog:
-        catalog = json.loads((args.target / "catalog.json").read_text())
+        catalog = json.loads((args.target_path / "catalog.json").read_text())
     violations, report = check(manifest, catalog)
     for violation in violations:
         print(f"VIOLATION {violation}")
@@ -363,7 +382,7 @@ def main(argv=None) -> int:
         print("column documentation (from the catalog of the last `dbt docs generate`):")
         print("\n".join(report))
     print(f"project check: {len(violations)} violations")
-    return 1 if violations else 0
+    return cli.CHECKS_FAILED if violations else cli.OK
 
 
 if __name__ == "__main__":

@@ -1,4 +1,6 @@
-"""rpm: receivables performance management helpers for the rpm dbt project."""
+"""receivables_rpm: the commands and helpers of the rpm dbt project (receivables
+performance management): receivables-generate, -validate, -load, -summary,
+-dashboard, -next-day, -compare-builds and -check-project."""
 
 import re
 from pathlib import Path
@@ -11,7 +13,9 @@ def project_root() -> Path:
         for folder in (start, *start.parents):
             if (folder / "dbt_project.yml").exists():
                 return folder
-    raise FileNotFoundError("no dbt_project.yml above the working directory or the rpm package")
+    raise FileNotFoundError(
+        "no dbt_project.yml above the working directory or the receivables_rpm package"
+    )
 
 
 def schema_name(name: str, prefix: str | None = None) -> str:
