@@ -1,7 +1,7 @@
 -- CEI-DSO divergence flags per quarter and segment in SQL: the same rows as
--- the Python model int_cei_dso_divergence_python (receivables_rpm.divergence, where the
--- rules and their readings are documented; DECISIONS D44), for engines
--- without Python models. For each quarter, the window is the
+-- the Python model int_cei_dso_divergence_python (receivables_rpm.divergence,
+-- where the rules and their readings are documented; DECISIONS D44), for
+-- engines without Python models. For each quarter, the window is the
 -- divergence_window (4) calendar quarters ending with it; x is a quarter's
 -- place in the window (0 oldest) and the DSO slope is
 -- sum((x - mean x) * dso) / sum((x - mean x)^2).
