@@ -41,6 +41,7 @@ final as (
             'promise_grace_days', 'promise_tolerance', 'divergence_window',
             'divergence_cei_floor', 'divergence_cei_band', 'divergence_min_slope',
             'forecast_max_days_past_due', 'loss_lookback_months', 'close_lag_days',
+            'terms_grace_days',
         ] %}
             {%- do build_vars.update({name: var(name)}) %}
         {%- endfor %}

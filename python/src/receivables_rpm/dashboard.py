@@ -77,6 +77,20 @@ def definitions(build_vars: dict) -> dict[str, tuple[str, str]]:
             "application date - due date (days beyond terms) and of application date - document "
             "date (days to pay), each receipt application weighted by its amount.",
         ),
+        "v2_kpis": (
+            "Spec v2 KPIs",
+            "Cash-only CEI = cash applied / (AR begin + credit sales - current AR end); within "
+            f"terms = share of paid amount applied by the due date plus {v.get('terms_grace_days', 0)} "
+            "grace days; cohort at-risk = (balance at the end of m+3 + net write-offs) / amount "
+            "billed in m; AR over limit = AR of customers over their credit limit / AR of customers "
+            "with a usable limit; cash conversion cycle = DSO + DIO - DPO.",
+        ),
+        "forecast_error": (
+            "Forecast error in days",
+            "Mean absolute error between the expected and the actual settlement date, weighted by "
+            "the balance at the previous month end; baselines: the due date, and the due date plus "
+            "the customer's trailing 12-month days beyond terms.",
+        ),
         "rollforward": (
             "AR roll-forward and GL reconciliation",
             "AR begin + credit sales - cash applied - credit memos - discounts - write-offs - "
@@ -483,8 +497,23 @@ SCORECARD = [
     ("ADD", "add_days", "add_days_status", "days"),
     ("Days beyond terms", "days_beyond_terms_days", None, "days"),
 ]
-SCORE_COLUMNS = "segment_type, segment_value, " + ", ".join(
-    column for _, value, status, _ in SCORECARD for column in (value, status) if column
+# Spec v2's KPIs in the table beside the scorecard: (label, column, unit).
+V2_KPIS = [
+    ("Cash-only CEI", "cash_only_cei_pct", "percent"),
+    ("Paid within terms", "within_terms_share_pct", "percent"),
+    ("Billing-cohort at-risk rate (months only)", "cohort_at_risk_rate_pct", "percent"),
+    ("AR over credit limit", "over_limit_ar_share_pct", "percent"),
+    ("Forecast error", "forecast_error_days", "days"),
+    ("Forecast gain vs due date", "forecast_gain_vs_due_days", "days"),
+    ("Forecast gain vs due + days beyond terms", "forecast_gain_vs_dbt_days", "days"),
+    ("Electronic delivery (share of amount)", "electronic_delivery_share_amount_pct", "percent"),
+    ("Median days to send an invoice", "invoice_delivery_median_days", "days"),
+    ("Cash conversion cycle", "cash_conversion_cycle_days", "days"),
+]
+SCORE_COLUMNS = ", ".join(
+    ["segment_type", "segment_value"]
+    + [column for _, value, status, _ in SCORECARD for column in (value, status) if column]
+    + [column for _, column, _ in V2_KPIS]
 )
 STATUS_CLASS = {"good": "good", "watch": "watch"}  # any other status is a problem
 
@@ -517,15 +546,59 @@ def _score_value(value, unit: str) -> str:
     return _number(float(value)) if unit == "money" else _value_text(float(value), unit)
 
 
-def scorecard_figure(monthly: pd.DataFrame, quarterly: pd.DataFrame, keys: list[str]) -> Figure:
-    """The latest closed month and quarter per segment: each KPI with its
-    status colour and its change against the previous period and a year
-    before."""
+def _closed_periods(monthly: pd.DataFrame, quarterly: pd.DataFrame) -> dict:
+    """{grain: (closed rows with their start date, the closed starts in order)}."""
     frames = {}
     for grain, frame in (("month", monthly), ("quarter", quarterly)):
         frame = frame.assign(start=frame.period_start_date.map(_date))
         closed = frame[frame.is_closed.astype(bool)]
         frames[grain] = (closed, sorted(closed.start.unique()))
+    return frames
+
+
+def v2_figure(monthly: pd.DataFrame, quarterly: pd.DataFrame, keys: list[str]) -> Figure:
+    """Spec v2's KPIs for the latest closed month and quarter per segment."""
+    frames = _closed_periods(monthly, quarterly)
+
+    def card(key: str) -> str:
+        head, rows = ["KPI"], {name: [name] for name, *_ in V2_KPIS}
+        for grain, (closed, starts) in frames.items():
+            if not starts:
+                continue
+            mine = closed[closed.segment_type + ": " + closed.segment_value == key].set_index(
+                "start"
+            )
+            head.append(f"{starts[-1]:%Y-%m}" if grain == "month" else _quarter_label(starts[-1]))
+            for name, column, unit in V2_KPIS:
+                rows[name].append(_score_value(mine[column].get(starts[-1]), unit))
+        header = "".join(f"<th>{html.escape(h)}</th>" for h in head)
+        body = "".join(
+            '<tr class="mark">' + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>"
+            for cells in rows.values()
+        )
+        return (
+            '<div class="tableview"><button type="button" class="csv">Download CSV</button>'
+            f"<table><thead><tr>{header}</tr></thead><tbody>{body}</tbody></table></div>"
+        )
+
+    return Figure(
+        "v2_kpis",
+        "Spec v2 KPIs: latest closed month and quarter",
+        "Cash-only CEI, payment within terms, the billing-cohort at-risk rate, credit-limit use, "
+        "forecast error in days and its gains over the two naive baselines, invoice delivery and "
+        "the cash conversion cycle (per company and for the ledger only); n/a where the extract "
+        "lacks the input (the wide marts name the reason).",
+        "v2_kpis",
+        "",
+        {key: card(key) for key in keys},
+    )
+
+
+def scorecard_figure(monthly: pd.DataFrame, quarterly: pd.DataFrame, keys: list[str]) -> Figure:
+    """The latest closed month and quarter per segment: each KPI with its
+    status colour and its change against the previous period and a year
+    before."""
+    frames = _closed_periods(monthly, quarterly)
 
     def label(grain: str, day: dt.date) -> str:
         return f"{day:%Y-%m}" if grain == "month" else _quarter_label(day)
@@ -692,7 +765,8 @@ def build_figures(marts: Marts) -> tuple[list[Figure], list[str], dict]:
     build_vars = json.loads(build.build_vars)
     monthly = marts.query(
         f"select period_start_date, period_end_date, is_closed, is_partial_period, {SCORE_COLUMNS}, "
-        "best_possible_dso_days, days_to_pay_days, "
+        "best_possible_dso_days, days_to_pay_days, due_baseline_error_days, "
+        "dbt_baseline_error_days, "
         "bucket_1_ar_end, bucket_2_ar_end, bucket_3_ar_end, bucket_4_ar_end, bucket_5_ar_end, "
         "bucket_6_ar_end from rpt_kpis_monthly"
     )
@@ -761,6 +835,7 @@ def build_figures(marts: Marts) -> tuple[list[Figure], list[str], dict]:
 
     figures = [
         scorecard_figure(monthly, quarterly, keys),
+        v2_figure(monthly, quarterly, keys),
         Figure(
             "dso",
             "DSO, best possible DSO and ADD",
@@ -858,6 +933,25 @@ def build_figures(marts: Marts) -> tuple[list[Figure], list[str], dict]:
                     {
                         "days beyond terms": _series(f, dates, "days_beyond_terms_days"),
                         "days to pay": _series(f, dates, "days_to_pay_days"),
+                    },
+                    "days",
+                )
+            ),
+        ),
+        Figure(
+            "forecast_error",
+            "Forecast error in days: the project against two naive baselines",
+            f"Per month ({span}); days, weighted by the balance at the previous month end, over "
+            "the documents paid in the month that were open then (spec v2). Lower is better.",
+            "forecast_error",
+            "",
+            per_segment(
+                lambda f, key: line_chart(
+                    dates,
+                    {
+                        "project's forecast": _series(f, dates, "forecast_error_days"),
+                        "due date": _series(f, dates, "due_baseline_error_days"),
+                        "due + days beyond terms": _series(f, dates, "dbt_baseline_error_days"),
                     },
                     "days",
                 )

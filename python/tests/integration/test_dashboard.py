@@ -22,6 +22,8 @@ pytestmark = pytest.mark.integration
 
 CHARTS = {
     "scorecard",
+    "v2_kpis",
+    "forecast_error",
     "past_60",
     "bad_debt",
     "payment",
@@ -128,6 +130,13 @@ def test_the_scorecard_and_the_hover_values_show_the_marts_values(demo):
     )
     assert cells[1] == f"{latest.dso_days - previous.dso_days:+.1f} d"
     assert cells[2] == f"{latest.dso_days - year_before.dso_days:+.1f} d"
+    # Spec v2's KPIs of the same month, e.g. cash-only CEI and the cycle (a quarter's).
+    v2 = build.query(
+        "select cash_only_cei_pct from marts.rpt_kpis_monthly where segment_type = 'ledger' "
+        f"and period_start_date = date '{latest.period_start_date:%Y-%m-%d}'"
+    ).iloc[0]
+    table_of_v2 = figure_html(html_text, "v2_kpis")
+    assert f"<td>Cash-only CEI</td><td>{v2.cash_only_cei_pct:,.1f} %</td>" in table_of_v2
     # Hovering a DSO point shows its month and value.
     dso = figure_html(html_text, "dso")
     assert (
