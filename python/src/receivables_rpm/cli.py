@@ -146,6 +146,11 @@ def database_file(path: Path) -> Path:
     return path
 
 
+def first_line(error: Exception) -> str:
+    """An engine's error as one line: its type and the first line of its message."""
+    return f"{type(error).__name__}: {(str(error).strip().splitlines() or [''])[0]}"
+
+
 def fail(prog: str, error: Exception | str) -> int:
     """Report a usage or input error in one line; the exit code 2."""
     print(f"{prog}: error: {error}", file=sys.stderr)

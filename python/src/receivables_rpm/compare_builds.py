@@ -223,9 +223,7 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 differences = postgres_mart_differences(database, cli.postgres_arguments())
             except Exception as error:  # noqa: BLE001 - a server that refuses us: one line
-                first_line = (str(error).strip().splitlines() or [""])[0]
-                message = f"cannot read Postgres: {type(error).__name__}: {first_line}"
-                raise cli.UserError(message) from None
+                raise cli.UserError(f"cannot read Postgres: {cli.first_line(error)}") from None
         else:
             differences = table_differences(database, args.against)
         for name, what in differences.items():

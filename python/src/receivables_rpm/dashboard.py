@@ -447,31 +447,42 @@ def bar_rows(
     )
 
 
+def html_table(
+    header: list[str], rows: list[list[str]], table_class: str = "", csv: bool = True
+) -> str:
+    """A table of HTML cells (escaped by the caller), each row a data mark;
+    with a CSV download button unless csv is false."""
+    head = "".join(f"<th>{html.escape(label)}</th>" for label in header)
+    body = "".join(
+        '<tr class="mark">' + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>"
+        for cells in rows
+    )
+    css = f' class="{table_class}"' if table_class else ""
+    markup = f"<table{css}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    if not csv:
+        return markup
+    return (
+        '<div class="tableview"><button type="button" class="csv">Download CSV</button>'
+        f"{markup}</div>"
+    )
+
+
+def _cell_text(value) -> str:
+    if isinstance(value, float):
+        return "" if pd.isna(value) else f"{value:,.1f}"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "" if value is None else str(value)
+
+
 def table(frame: pd.DataFrame, columns: dict[str, str], empty: str) -> str:
     if frame.empty:
         return f'<p class="empty">{html.escape(empty)}</p>'
-    head = "".join(f"<th>{html.escape(label)}</th>" for label in columns.values())
-    body = []
-    for row in frame.itertuples(index=False):
-        cells = []
-        for column in columns:
-            value = getattr(row, column)
-            if isinstance(value, float):
-                text = "" if pd.isna(value) else f"{value:,.1f}"
-            elif isinstance(value, (bool,)):
-                text = "yes" if value else "no"
-            else:
-                text = (
-                    ""
-                    if value is None or (isinstance(value, float) and pd.isna(value))
-                    else str(value)
-                )
-            cells.append(f"<td>{html.escape(text)}</td>")
-        body.append(f'<tr class="mark">{"".join(cells)}</tr>')
-    return (
-        '<div class="tableview"><button type="button" class="csv">Download CSV</button>'
-        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
-    )
+    rows = [
+        [html.escape(_cell_text(getattr(row, column))) for column in columns]
+        for row in frame.itertuples(index=False)
+    ]
+    return html_table(list(columns.values()), rows)
 
 
 # ---- figures ---------------------------------------------------------------
@@ -561,7 +572,7 @@ def v2_figure(monthly: pd.DataFrame, quarterly: pd.DataFrame, keys: list[str]) -
     frames = _closed_periods(monthly, quarterly)
 
     def card(key: str) -> str:
-        head, rows = ["KPI"], {name: [name] for name, *_ in V2_KPIS}
+        head, rows = ["KPI"], {name: [html.escape(name)] for name, *_ in V2_KPIS}
         for grain, (closed, starts) in frames.items():
             if not starts:
                 continue
@@ -570,16 +581,8 @@ def v2_figure(monthly: pd.DataFrame, quarterly: pd.DataFrame, keys: list[str]) -
             )
             head.append(f"{starts[-1]:%Y-%m}" if grain == "month" else _quarter_label(starts[-1]))
             for name, column, unit in V2_KPIS:
-                rows[name].append(_score_value(mine[column].get(starts[-1]), unit))
-        header = "".join(f"<th>{html.escape(h)}</th>" for h in head)
-        body = "".join(
-            '<tr class="mark">' + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>"
-            for cells in rows.values()
-        )
-        return (
-            '<div class="tableview"><button type="button" class="csv">Download CSV</button>'
-            f"<table><thead><tr>{header}</tr></thead><tbody>{body}</tbody></table></div>"
-        )
+                rows[name].append(html.escape(_score_value(mine[column].get(starts[-1]), unit)))
+        return html_table(head, list(rows.values()))
 
     return Figure(
         "v2_kpis",
@@ -630,12 +633,7 @@ def scorecard_figure(monthly: pd.DataFrame, quarterly: pd.DataFrame, keys: list[
                     html.escape(_change(value, mine[column].get(previous), unit)),
                     html.escape(_change(value, mine[column].get(year_before), unit)),
                 ]
-        header = "".join(f"<th>{html.escape(h)}</th>" for h in head)
-        body = "".join(
-            '<tr class="mark">' + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>"
-            for cells in rows.values()
-        )
-        return f'<table class="scorecard"><thead><tr>{header}</tr></thead><tbody>{body}</tbody></table>'
+        return html_table(head, list(rows.values()), table_class="scorecard", csv=False)
 
     return Figure(
         "scorecard",
@@ -1356,11 +1354,10 @@ def main(argv: list[str] | None = None) -> int:
     except DatabaseInUse as error:
         return cli.fail(PROG, error)
     except Exception as error:  # noqa: BLE001 - unpublished marts, a server that refuses us
-        first_line = (str(error).strip().splitlines() or [""])[0]
         return cli.fail(
             PROG,
             f"cannot read the marts in schema {schema} (published by a green build?): "
-            f"{type(error).__name__}: {first_line}",
+            f"{cli.first_line(error)}",
         )
     source = (
         f"Postgres {os.environ.get('RPM_PG_DATABASE', 'rpm')} (schema {schema})"

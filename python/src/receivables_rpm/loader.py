@@ -623,9 +623,7 @@ def main(argv: list[str] | None = None) -> int:
         # the connection, a profile that does not render: nothing was
         # loaded (DuckDB and Postgres roll back; Spark's load state is
         # written last). The first line of the engine's message says why.
-        first_line = (str(error).strip().splitlines() or [""])[0]
-        print(f"{PROG}: error: {type(error).__name__}: {first_line}", file=sys.stderr)
-        return cli.USAGE_ERROR
+        return cli.fail(PROG, cli.first_line(error))
     return cli.OK
 
 

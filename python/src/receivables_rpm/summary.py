@@ -738,8 +738,7 @@ def main(argv=None) -> int:
         try:
             lines = summary_lines(where, args.run_results, extract_dir, postgres=connection)
         except Exception as error:  # noqa: BLE001 - a server that refuses us: one line
-            first_line = (str(error).strip().splitlines() or [""])[0]
-            return cli.fail(PROG, f"cannot read {where}: {type(error).__name__}: {first_line}")
+            return cli.fail(PROG, f"cannot read {where}: {cli.first_line(error)}")
         print("\n".join(lines))
         return cli.OK
     if args.database.is_file():
