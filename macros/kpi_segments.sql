@@ -61,6 +61,17 @@
 {% endmacro %}
 
 
+{#- 'sum(column) as column' for each of `columns`: the aggregates of
+    rollup_to_segments for additive columns. -#}
+{% macro sums_of(columns) %}
+    {%- set sums = [] -%}
+    {%- for column in columns -%}
+        {%- do sums.append('sum(' ~ column ~ ') as ' ~ column) -%}
+    {%- endfor -%}
+    {{ return(sums) }}
+{% endmacro %}
+
+
 {#- Sum rows of `relation` (one row per period and finer keys, with the
     segment columns above) into one row per period, segment type and
     segment value (and `group_columns`), computing `aggregates` (a list of

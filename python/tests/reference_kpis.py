@@ -160,6 +160,8 @@ RATIOS = [
     "hhi",
 ]
 COLUMNS = MONEY + COUNTS + RATIOS
+# Not in the wide marts: the split of cohort_at_risk_amount (rpt_billing_cohorts).
+COHORT_SPLIT = ["cohort_open_m3_amount", "cohort_net_write_offs_m3_amount"]
 KEYS = ["period_grain", "period_start_date", "segment_type", "segment_value"]
 
 
@@ -553,6 +555,8 @@ class ReferenceKpis:
             due=_days(docs["due_date"]),
             sent=np.where(docs["sent_date"].notna(), _days(docs["sent_date"]), np.nan),
         )
+        # A delivery dated after the extract date is not known yet.
+        docs.loc[docs["sent"] > ext, "sent"] = np.nan
         docs = docs[(docs["day"] <= ext) & docs["customer_id"].isin(customers.index)]
         docs = docs.assign(
             rate=[rates.on(c, d) for c, d in zip(docs.currency_code, docs.day, strict=True)]
@@ -1088,7 +1092,8 @@ class ReferenceKpis:
         # their write-offs through it minus what was recovered by then.
         is_month = period.period_grain == "month"
         cohort = items[(items["day"] >= start) & (items["day"] <= end) & is_month]
-        at_risk = np.zeros(len(cohort), dtype=np.int64)
+        open_m3 = np.zeros(len(cohort), dtype=np.int64)
+        written_off_m3 = np.zeros(len(cohort), dtype=np.int64)
         if is_month and self._m3_closed(period):
             m3_end = _m3_end(start)
             m3_col = int(np.searchsorted(self.as_of, m3_end))
@@ -1097,27 +1102,35 @@ class ReferenceKpis:
             cells = self.open_cells
             held = cells[(cells["column"] == m3_col) & cells["item"].isin(cohort.index)]
             np.add.at(
-                at_risk,
+                open_m3,
                 position(held["item"]),
                 np.maximum(held["micro"].to_numpy(dtype=np.int64), 0),
             )
             cells = self.recovered_cells
             held = cells[(cells["column"] == m3_col) & cells["item"].isin(cohort.index)]
-            np.add.at(at_risk, position(held["item"]), -held["micro"].to_numpy(dtype=np.int64))
+            np.add.at(
+                written_off_m3, position(held["item"]), -held["micro"].to_numpy(dtype=np.int64)
+            )
             written = adj[
                 (adj["adjustment_type"] == "write_off")
                 & (adj["effective"] <= m3_end)
                 & adj["item"].isin(cohort.index)
             ]
             np.add.at(
-                at_risk, position(written["item"]), micro_of(written["units"], written["item"])
+                written_off_m3,
+                position(written["item"]),
+                micro_of(written["units"], written["item"]),
             )
         frames.append(
             pd.DataFrame(
                 {
                     "item": cohort.index.to_numpy(),
                     "cohort_amount": cohort["amount_micro"].to_numpy(dtype=np.int64),
-                    "cohort_at_risk_amount": at_risk,
+                    "cohort_at_risk_amount": open_m3 + written_off_m3,
+                    # rpt_billing_cohorts' split and count.
+                    "cohort_open_m3_amount": open_m3,
+                    "cohort_net_write_offs_m3_amount": written_off_m3,
+                    "cohort_document_count": 1,
                 }
             )
         )
@@ -1376,7 +1389,8 @@ class ReferenceKpis:
                 or f["csat_count"]
                 or (lag == lag)
             ),
-            **{c: f[c] / 1e6 for c in MONEY if c in f},
+            **{c: f[c] / 1e6 for c in MONEY + COHORT_SPLIT if c in f},
+            "cohort_document_count": int(f.get("cohort_document_count", 0)),
             "net_write_offs": net_write_offs / 1e6,
             "active_account_count": active_count,
             "dso_days": ratio(ar_end, sales, days) if sales > 0 else np.nan,
@@ -1458,7 +1472,7 @@ class ReferenceKpis:
             else np.nan,
             "limit_checked_ar_end": checked / 1e6,
             "over_limit_ar_end": over / 1e6,
-            "over_limit_account_count": over_count,
+            "over_limit_account_count": over_count if checked > 0 else np.nan,
             "limit_left_out_account_count": left_out_count,
             "over_limit_ar_share_pct": ratio(over, checked, 100) if checked > 0 else np.nan,
             "largest_customer_share_pct": (concentration or (np.nan, np.nan))[0],

@@ -5,6 +5,7 @@ complete --help with defaults, --version, one option vocabulary, exit codes
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
@@ -13,6 +14,7 @@ import tomllib
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from receivables_rpm import cli
@@ -118,7 +120,7 @@ def test_a_missing_input_is_one_line_with_exit_code_2(root, tmp_path):
             str(nowhere / "a.duckdb"),
             "--against",
             str(nowhere / "b.duckdb"),
-        ): "b.duckdb",
+        ): "a.duckdb",
         ("receivables-check-project", "--target-path", str(nowhere)): "manifest.json",
     }
     assert {args[0] for args in cases} == set(scripts(root))
@@ -163,3 +165,118 @@ def test_a_comparison_that_finds_a_difference_exits_1(root, tmp_path):
         str(tmp_path / "copy.duckdb"),
     )
     assert same.returncode == 0 and same.stdout.strip() == "same rows"
+
+
+def test_a_database_in_use_or_not_duckdb_is_one_line_with_exit_code_2(root, tmp_path):
+    busy = tmp_path / "busy.duckdb"
+    duckdb.connect(str(busy)).close()
+    not_duckdb = tmp_path / "notes.duckdb"
+    not_duckdb.write_text("not a database")
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); "
+            "print('held', flush=True); time.sleep(120)",
+            str(busy),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        for database, named in ((busy, f"is in use by PID {holder.pid}"), (not_duckdb, "notes")):
+            for args in (
+                ("receivables-summary", "--database", str(database)),
+                ("receivables-dashboard", "--database", str(database), "--out", str(tmp_path)),
+                ("receivables-compare-builds", "--database", str(database), "--against", str(busy)),
+            ):
+                done = run(root, *args)
+                lines = done.stderr.strip().splitlines()
+                assert done.returncode == 2, (args, done.stdout, done.stderr)
+                assert len(lines) == 1 and lines[0].startswith(f"{args[0]}: error: "), done.stderr
+                assert named in lines[0], lines[0]
+                assert done.stdout == "", done.stdout
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_every_bad_input_is_one_line_with_exit_code_2(root, tmp_path):
+    """The class of user errors beyond a missing input: a folder that cannot
+    be written, a file where a folder belongs and the reverse, an option
+    value out of range, a bad environment variable, a file that is not what
+    it claims, nothing to compare (issue 21: never a traceback)."""
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("x")
+    empty = tmp_path / "empty.duckdb"
+    duckdb.connect(str(empty)).close()
+    target = tmp_path / "target"
+    target.mkdir()
+    (target / "manifest.json").write_text("{")
+    unwritable = "/proc/no/such/folder"
+    worked = str(root / "docs" / "spec" / "worked_example")
+    cases = [
+        (("receivables-generate", "--out", unwritable, "--customers", "3"), "/proc/no"),
+        (("receivables-generate", "--messy", "2"), "2 is not a share from 0 to 1"),
+        (("receivables-generate", "--customers", "0"), "0 is less than 1"),
+        (("receivables-validate", "--extract", worked, "--out", unwritable), "/proc/no"),
+        (("receivables-validate", "--extract", worked, "--max-rows", "-5"), "-5 is less than 1"),
+        (("receivables-validate", "--extract", str(a_file)), "is a file, not a folder"),
+        (("receivables-next-day", "--extract", worked, "--out", unwritable), "/proc/no"),
+        (("receivables-load", "--extract", str(a_file)), "is a file, not a folder"),
+        (("receivables-summary", "--database", str(tmp_path)), "is a folder, not a DuckDB"),
+        (("receivables-summary", "--database", str(empty), "--run-results", str(a_file)), "notes"),
+        (
+            ("receivables-compare-builds", "--database", str(empty), "--against", str(a_file)),
+            "(--against)",
+        ),
+        (
+            ("receivables-compare-builds", "--database", str(empty), "--against", str(empty)),
+            "nothing to compare",
+        ),
+        (("receivables-check-project", "--target-path", str(target)), "is not dbt's manifest"),
+    ]
+    for args, named in cases:
+        done = run(root, *args)
+        lines = done.stderr.strip().splitlines()
+        assert done.returncode == 2, (args, done.stdout, done.stderr[-2000:])
+        assert len(lines) == 1 and lines[0].startswith(f"{args[0]}: error: "), done.stderr
+        assert named in lines[0], (args, lines[0])
+    for command, *args in (
+        ("receivables-summary",),
+        ("receivables-dashboard",),
+        ("receivables-load", "--extract", worked),
+    ):
+        done = subprocess.run(
+            [str(BIN / command), "--postgres", *args],
+            cwd=root,
+            env={**os.environ, "RPM_PG_PORT": "abc"},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 2
+        assert done.stderr.strip().splitlines() == [
+            f"{command}: error: RPM_PG_PORT='abc' is not a port number"
+        ]
+
+
+def test_next_day_of_a_messy_extract_in_an_awkward_folder(root, tmp_path):
+    """receivables-next-day copies a --messy extract (dates that do not
+    parse) from a folder whose name needs quoting in SQL, and adds the day."""
+    source = tmp_path / "it's messy"
+    made = run(root, "receivables-generate", "--out", str(source), "--customers", "40",
+               "--months", "4", "--messy", "0.05")  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    out = tmp_path / "next"
+    done = run(root, "receivables-next-day", "--extract", str(source), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("next day ")
+    before = pd.read_csv(source / "ar_documents.csv", dtype=str, keep_default_na=False)
+    after = pd.read_csv(out / "ar_documents.csv", dtype=str, keep_default_na=False)
+    assert len(after) > len(before)
+    # The rows that do not parse travel unchanged, value for value.
+    unparseable = before[before.document_date.str.contains("-13-")]
+    assert len(unparseable)
+    assert unparseable.merge(after, how="left", indicator=True)["_merge"].eq("both").all()

@@ -61,3 +61,26 @@ def test_large_tables_are_validated_on_a_documented_sample(small_extract, root):
     docs = next(s for s in summaries if s.table == "ar_documents")
     assert docs.sampled and docs.rows_validated == 100
     assert docs.rows_in_file == summary["rows"]["ar_documents"]
+
+
+def test_unreadable_or_doubled_table_files_cannot_build(small_extract, tmp_path, capsys):
+    """A table file that cannot be read, or a table given as both CSV and
+    Parquet (which the loader refuses), is a verdict, not a traceback."""
+    folder, _ = small_extract
+    broken = tmp_path / "broken"
+    shutil.copytree(folder, broken)
+    (broken / "customers.csv").write_text("")  # no header at all
+    (broken / "adjustments.csv").write_text('adjustment_id,amount\n"A1,5\n')  # open quote
+    (broken / "disputes.parquet").write_bytes(b"not parquet")
+    (broken / "disputes.csv").unlink(missing_ok=True)
+    shutil.copy(broken / "cash_receipts.csv", broken / "cash_receipts.parquet")
+    status = validation.main(["--extract", str(broken), "--out", str(tmp_path / "r")])
+    out = capsys.readouterr().out
+    assert status == 1
+    assert "CANNOT BUILD: customers: file readable: EmptyDataError: No columns" in out
+    assert "CANNOT BUILD: adjustments: file readable: ParserError" in out
+    assert "CANNOT BUILD: disputes: file readable: ArrowInvalid" in out
+    assert (
+        "CANNOT BUILD: cash_receipts: one file, CSV or Parquet: "
+        "cash_receipts.csv, cash_receipts.parquet" in out
+    )

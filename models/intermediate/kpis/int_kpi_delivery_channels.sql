@@ -107,12 +107,8 @@ attributed as (
 
 rolled_up as (
 
-    {%- set aggregates = [] %}
-    {%- for column in summed %}
-        {%- do aggregates.append('sum(' ~ column ~ ') as ' ~ column) %}
-    {%- endfor %}
     {#- sqlfluff's DuckDB dialect cannot parse GROUPING SETS yet. #}
-    {{ rollup_to_segments('attributed', aggregates, ['delivery_channel']) }} -- noqa: PRS, LT05
+    {{ rollup_to_segments('attributed', sums_of(summed), ['delivery_channel']) }} -- noqa: PRS, LT05
 
 ),
 

@@ -26,12 +26,8 @@ periods as (
 
 rolled_up as (
 
-    {%- set aggregates = [] %}
-    {%- for column in summed %}
-        {%- do aggregates.append('sum(' ~ column ~ ') as ' ~ column) %}
-    {%- endfor %}
     {#- sqlfluff's DuckDB dialect cannot parse GROUPING SETS yet. #}
-    {{ rollup_to_segments('facts', aggregates) }} -- noqa: PRS, LT05
+    {{ rollup_to_segments('facts', sums_of(summed)) }} -- noqa: PRS, LT05
 
 ),
 

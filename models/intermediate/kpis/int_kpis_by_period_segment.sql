@@ -114,8 +114,13 @@ joined as (
             as limit_checked_ar_end,
         {{ to_money('coalesce(credit_limits.over_limit_ar_end, 0)') }}
             as over_limit_ar_end,
+        -- A KPI, NULL like the share when no customer has a usable limit
+        -- and AR (kpi_definitions.md); 0 means none of them is over.
         cast(
-            coalesce(credit_limits.over_limit_account_count, 0)
+            case
+                when credit_limits.limit_checked_ar_end > 0
+                    then credit_limits.over_limit_account_count
+            end
             as {{ dbt.type_bigint() }}
         ) as over_limit_account_count,
         cast(

@@ -22,6 +22,10 @@ from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+import duckdb
+
+from receivables_rpm import duckdb_lock
+
 DISTRIBUTION = "receivables-rpm"
 OK, CHECKS_FAILED, USAGE_ERROR = 0, 1, 2
 
@@ -119,10 +123,14 @@ def add_out(command: argparse.ArgumentParser, default: Path | None, help: str) -
 
 def postgres_arguments() -> dict:
     """psycopg2 connection arguments of the Postgres target, from the same
-    variables as the dbt profile (scripts/postgres_cluster.sh env prints them)."""
+    variables as the dbt profile (scripts/postgres_cluster.sh env prints them);
+    a UserError for a port that is not a number."""
+    port = os.environ.get("RPM_PG_PORT", "55432")
+    if not port.isdigit():
+        raise UserError(f"RPM_PG_PORT={port!r} is not a port number")
     return {
         "host": os.environ.get("RPM_PG_HOST", "127.0.0.1"),
-        "port": int(os.environ.get("RPM_PG_PORT", "55432")),
+        "port": int(port),
         "dbname": os.environ.get("RPM_PG_DATABASE", "rpm"),
         "user": os.environ.get("RPM_PG_USER", "rpm_owner"),
         "password": os.environ.get("RPM_PG_PASSWORD", ""),
@@ -131,19 +139,33 @@ def postgres_arguments() -> dict:
 
 def extract_folder(path: Path) -> Path:
     """The extract folder, or a UserError naming it."""
+    if path.exists() and not path.is_dir():
+        raise UserError(f"extract folder {path} is a file, not a folder (--extract)")
     if not path.is_dir():
         raise UserError(f"extract folder {path} does not exist (--extract or AR_EXTRACT_DIR)")
     return path
 
 
-def database_file(path: Path) -> Path:
-    """An existing DuckDB database, or a UserError naming it."""
+def database_file(path: Path, option: str = "--database or AR_DUCKDB_PATH") -> Path:
+    """An existing DuckDB database, or a UserError naming it and its option."""
+    if path.is_dir():
+        raise UserError(f"{path} is a folder, not a DuckDB database ({option})")
     if not path.is_file():
-        raise UserError(
-            f"no database at {path} (--database or AR_DUCKDB_PATH): run `make run` "
-            "or `dbt build` first"
-        )
+        raise UserError(f"no database at {path} ({option}): run `make run` or `dbt build` first")
     return path
+
+
+def open_database(
+    path: Path, option: str = "--database or AR_DUCKDB_PATH"
+) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to a DuckDB build, or a UserError in one line:
+    no such file, in use by a build, or not a DuckDB database."""
+    try:
+        return duckdb_lock.connect(database_file(path, option), read_only=True)
+    except duckdb_lock.DatabaseInUse as error:
+        raise UserError(str(error)) from None
+    except duckdb.Error as error:
+        raise UserError(f"cannot open {path} ({option}): {first_line(error)}") from None
 
 
 def first_line(error: Exception) -> str:
@@ -157,12 +179,39 @@ def fail(prog: str, error: Exception | str) -> int:
     return USAGE_ERROR
 
 
+def positive_int(text: str) -> int:
+    """argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is less than 1")
+    return value
+
+
+def share(text: str) -> float:
+    """argparse type: a share from 0 to 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a share from 0 to 1")
+    return value
+
+
 def run(prog: str, body: Callable[[], int]) -> int:
-    """Run a command's body: a UserError becomes one line and exit code 2."""
+    """Run a command's body: a UserError, or a file the system refuses (an
+    --out that cannot be written, an input that cannot be read), becomes one
+    line and exit code 2."""
     try:
         return body()
     except UserError as error:
         return fail(prog, error)
+    except OSError as error:
+        where = f": {error.filename}" if error.filename else ""
+        return fail(prog, f"{error.strerror or type(error).__name__}{where}")
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return 130

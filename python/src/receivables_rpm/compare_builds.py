@@ -27,7 +27,7 @@ from pathlib import Path
 
 import duckdb
 
-from receivables_rpm import cli, duckdb_lock
+from receivables_rpm import cli
 
 PROG = "receivables-compare-builds"
 
@@ -69,9 +69,16 @@ def table_differences(left: Path, right: Path) -> dict[str, str]:
         }
         for side in ("lhs", "rhs")
     }
+    if not tables["lhs"] and not tables["rhs"]:
+        raise cli.UserError(
+            f"no built tables in {left} or {right} (schemas {', '.join(SCHEMAS)}): "
+            "nothing to compare"
+        )
     for name in sorted(tables["lhs"] ^ tables["rhs"]):
         differences[name] = "only in " + ("the first" if name in tables["lhs"] else "the second")
-    for name in sorted(tables["lhs"] & tables["rhs"]):
+    shared = sorted(tables["lhs"] & tables["rhs"])
+    for number, name in enumerate(shared, 1):
+        cli.progress(PROG, f"comparing {name} ({number} of {len(shared)})")
         schema, table = name.split(".")
         columns = con.execute(
             "select column_name, data_type from information_schema.columns "
@@ -204,21 +211,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = command.parse_args(argv)
 
-    def readable(path: Path) -> Path:
-        """The database, or a UserError: in use by a build, or not DuckDB's."""
-        try:
-            duckdb_lock.connect(cli.database_file(path), read_only=True).close()
-        except duckdb_lock.DatabaseInUse as error:
-            raise cli.UserError(str(error)) from None
-        except duckdb.Error as error:
-            first_line = (str(error).strip().splitlines() or [""])[0]
-            raise cli.UserError(f"cannot open {path}: {first_line}") from None
-        return path
-
     def compare() -> int:
-        database = readable(args.database)
+        database = args.database
+        cli.open_database(args.database).close()
         if args.against is not None:
-            readable(args.against)
+            cli.open_database(args.against, "--against").close()
         if args.postgres:
             try:
                 differences = postgres_mart_differences(database, cli.postgres_arguments())
@@ -231,8 +228,6 @@ def main(argv: list[str] | None = None) -> int:
         print("same rows" if not differences else f"{len(differences)} tables differ")
         return cli.CHECKS_FAILED if differences else cli.OK
 
-    if args.against is not None and not args.against.is_file():
-        return cli.fail(PROG, f"no database at {args.against} (--against)")
     return cli.run(PROG, compare)
 
 

@@ -15,7 +15,6 @@ import datetime as dt
 import html
 import json
 import math
-import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,6 +83,18 @@ def definitions(build_vars: dict) -> dict[str, tuple[str, str]]:
             "grace days; cohort at-risk = (balance at the end of m+3 + net write-offs) / amount "
             "billed in m; AR over limit = AR of customers over their credit limit / AR of customers "
             "with a usable limit; cash conversion cycle = DSO + DIO - DPO.",
+        ),
+        "settlement": (
+            "Settlement mix",
+            "How the INV/DM balances fell in the period: cash (receipt applications net of "
+            "reversals), credit memos, discounts, net write-offs (write-offs minus recoveries) "
+            "and other adjustments; together they equal AR begin + credit sales - AR end exactly.",
+        ),
+        "delivery": (
+            "Invoice delivery by channel",
+            "Over invoices and debit memos paid in the period without a write-off, per the "
+            "channel they were sent by: days beyond terms and days to pay, each receipt "
+            "application weighted by its amount; electronic channels are email, portal and edi.",
         ),
         "forecast_error": (
             "Forecast error in days",
@@ -369,10 +380,11 @@ def stacked_bars(
     stacks: dict[str, list[float]],
     unit: str,
     colours: list[str] = BUCKET_COLOURS,
+    empty: str = "No open receivables for this segment.",
 ) -> str:
     totals = [sum(max(s[i] or 0, 0) for s in stacks.values()) for i in range(len(dates))]
     if not dates or max(totals, default=0) <= 0:
-        return '<p class="empty">No open receivables for this segment.</p>'
+        return f'<p class="empty">{html.escape(empty)}</p>'
     hi = max(totals) * 1.08
     step = (WIDTH - LEFT - RIGHT) / len(dates)
     x = lambda i: LEFT + step * (i + 0.5)  # noqa: E731
@@ -521,6 +533,14 @@ V2_KPIS = [
     ("Median days to send an invoice", "invoice_delivery_median_days", "days"),
     ("Cash conversion cycle", "cash_conversion_cycle_days", "days"),
 ]
+# The settlement mix's parts, in the order of the spec: (label, column).
+SETTLEMENT = {
+    "cash": "settled_cash",
+    "credit memos": "settled_credit_memos",
+    "discounts": "settled_discounts",
+    "net write-offs": "net_write_offs",
+    "other adjustments": "settled_other",
+}
 SCORE_COLUMNS = ", ".join(
     ["segment_type", "segment_value"]
     + [column for _, value, status, _ in SCORECARD for column in (value, status) if column]
@@ -541,6 +561,48 @@ def _shares(frame: pd.DataFrame, dates: list[dt.date], column: str) -> list[floa
         (p or 0) / a * 100 if a is not None and a > 0 else 0.0
         for p, a in zip(part, ar, strict=True)
     ]
+
+
+def delivery_figure(
+    marts: Marts, monthly: pd.DataFrame, quarterly: pd.DataFrame, keys: list[str]
+) -> Figure:
+    """Days beyond terms and days to pay per delivery channel, for the latest
+    closed quarter, per segment (rpt_invoice_delivery_channels)."""
+    _, starts = _closed_periods(monthly, quarterly)["quarter"]
+    channels = marts.query(
+        "select period_start_date, segment_type, segment_value, delivery_channel, "
+        "paid_document_count, days_beyond_terms_days, days_to_pay_days "
+        "from rpt_invoice_delivery_channels where period_grain = 'quarter' "
+        "order by delivery_channel"
+    )
+    quarter = starts[-1] if starts else None
+    channels = channels[channels.period_start_date.map(_date) == quarter]
+    grouped = dict(iter(channels.groupby(channels.segment_type + ": " + channels.segment_value)))
+
+    def chart(key: str) -> str:
+        mine = grouped.get(key)
+        if mine is None:
+            return '<p class="empty">No paid documents in this segment.</p>'
+        rows = [
+            (
+                f"{r.delivery_channel} ({r.paid_document_count:,} paid)",
+                [r.days_beyond_terms_days, r.days_to_pay_days],
+            )
+            for r in mine.itertuples()
+        ]
+        return bar_rows(rows, ["days beyond terms", "days to pay"], "days")
+
+    period = _quarter_label(quarter) if quarter else "no closed quarter"
+    return Figure(
+        "delivery",
+        f"Invoice delivery: days to pay by channel, {period}",
+        "Per delivery channel ('(none)': no channel in the extract), over the documents paid in "
+        "the latest closed quarter; days, amount-weighted (spec v2). Negative days beyond terms: "
+        "paid early.",
+        "delivery",
+        "",
+        {key: chart(key) for key in keys},
+    )
 
 
 def _change(now, before, unit: str) -> str:
@@ -766,7 +828,7 @@ def build_figures(marts: Marts) -> tuple[list[Figure], list[str], dict]:
         "best_possible_dso_days, days_to_pay_days, due_baseline_error_days, "
         "dbt_baseline_error_days, "
         "bucket_1_ar_end, bucket_2_ar_end, bucket_3_ar_end, bucket_4_ar_end, bucket_5_ar_end, "
-        "bucket_6_ar_end from rpt_kpis_monthly"
+        f"bucket_6_ar_end, {', '.join(SETTLEMENT.values())} from rpt_kpis_monthly"
     )
     quarterly = marts.query(
         f"select period_start_date, is_closed, {SCORE_COLUMNS} from rpt_kpis_quarterly"
@@ -936,6 +998,25 @@ def build_figures(marts: Marts) -> tuple[list[Figure], list[str], dict]:
                 )
             ),
         ),
+        Figure(
+            "settlement",
+            "Settlement mix",
+            f"Per month ({span}); reporting currency. Each bar is the month's settled total (AR "
+            "begin + credit sales - AR end), split by how the balances fell (spec v2); a negative "
+            "part (recoveries above write-offs) is in the data table, not drawn.",
+            "settlement",
+            "",
+            per_segment(
+                lambda f, key: stacked_bars(
+                    dates,
+                    {label: _series(f, dates, column) for label, column in SETTLEMENT.items()},
+                    "reporting currency",
+                    PALETTE,
+                    empty="No balances settled in this segment.",
+                )
+            ),
+        ),
+        delivery_figure(marts, monthly, quarterly, keys),
         Figure(
             "forecast_error",
             "Forecast error in days: the project against two naive baselines",
@@ -1342,33 +1423,33 @@ def main(argv: list[str] | None = None) -> int:
     if error:
         return cli.fail(PROG, error.removeprefix(f"{PROG}: "))
     schema = schema_name("marts", args.schema_prefix)
-    if not args.postgres and not args.database.is_file():
-        return cli.fail(
-            PROG,
-            f"no database at {args.database} (--database or AR_DUCKDB_PATH): run `make run` first",
+
+    def write() -> int:
+        if not args.postgres:
+            cli.database_file(args.database)
+        postgres = cli.postgres_arguments() if args.postgres else None
+        try:
+            marts = Marts(args.database, postgres=postgres, schema=schema)
+            figures, keys, facts = build_figures(marts)
+        except DatabaseInUse as error:
+            raise cli.UserError(str(error)) from None
+        except Exception as error:  # noqa: BLE001 - unpublished marts, a server that refuses us
+            raise cli.UserError(
+                f"cannot read the marts in schema {schema} (published by a green build?): "
+                f"{cli.first_line(error)}"
+            ) from None
+        source = (
+            f"Postgres {postgres['dbname']} (schema {schema})"
+            if postgres
+            else f"{args.database.name} (schema {schema})"
         )
-    postgres = cli.postgres_arguments() if args.postgres else None
-    try:
-        marts = Marts(args.database, postgres=postgres, schema=schema)
-        figures, keys, facts = build_figures(marts)
-    except DatabaseInUse as error:
-        return cli.fail(PROG, error)
-    except Exception as error:  # noqa: BLE001 - unpublished marts, a server that refuses us
-        return cli.fail(
-            PROG,
-            f"cannot read the marts in schema {schema} (published by a green build?): "
-            f"{cli.first_line(error)}",
-        )
-    source = (
-        f"Postgres {os.environ.get('RPM_PG_DATABASE', 'rpm')} (schema {schema})"
-        if args.postgres
-        else f"{args.database.name} (schema {schema})"
-    )
-    out = args.out / "dashboard.html"
-    args.out.mkdir(parents=True, exist_ok=True)
-    out.write_text(render(figures, keys, facts, source), encoding="utf-8")
-    print(f"dashboard: {out.resolve()}")
-    return cli.OK
+        out = args.out / "dashboard.html"
+        args.out.mkdir(parents=True, exist_ok=True)
+        out.write_text(render(figures, keys, facts, source), encoding="utf-8")
+        print(f"dashboard: {out.resolve()}")
+        return cli.OK
+
+    return cli.run(PROG, write)
 
 
 if __name__ == "__main__":

@@ -130,7 +130,10 @@ def profile_target(name: str | None = None) -> Target:
     project = yaml.safe_load((root / "dbt_project.yml").read_text())
     profile = read_profile(str(profiles_dir())).get(project["profile"])
     if not profile:
-        raise LoadError(f"{PROG}: no profile {project['profile']!r} in {profiles_dir()}")
+        raise LoadError(
+            f"{PROG}: no profile {project['profile']!r} in {profiles_dir()}: run from the "
+            "project folder or set DBT_PROFILES_DIR to it"
+        )
     renderer = ProfileRenderer({})
     # As dbt chooses: --target, then DBT_TARGET, then the profile's own.
     name = name or os.environ.get("DBT_TARGET") or renderer.render_value(profile["target"])
@@ -609,11 +612,18 @@ def main(argv: list[str] | None = None) -> int:
     # The profile renders the DuckDB path from AR_DUCKDB_PATH, as dbt does.
     os.environ["AR_DUCKDB_PATH"] = str(args.database)
     try:
+        # The user's own inputs first: the folder, and the Postgres port the
+        # profile would fail to render as a number.
+        cli.extract_folder(args.extract)
+        if args.postgres or args.target == "postgres":
+            cli.postgres_arguments()
         load(
             args.extract,
             profile_target("postgres" if args.postgres else args.target),
             args.full_refresh,
         )
+    except cli.UserError as error:
+        return cli.fail(PROG, error)
     except LoadError as error:
         message = str(error).removeprefix(f"{PROG}: ")
         print(f"{PROG}: error: {message}", file=sys.stderr)

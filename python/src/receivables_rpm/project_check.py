@@ -371,11 +371,15 @@ def main(argv=None) -> int:
             return cli.fail(
                 PROG, f"no {args.target_path / name}: run `{step}` first (--target-path)"
             )
-    manifest = json.loads((args.target_path / "manifest.json").read_text())
-    catalog = None
-    if args.catalog:
-        catalog = json.loads((args.target_path / "catalog.json").read_text())
-    violations, report = check(manifest, catalog)
+    artefacts = {}
+    for name in needed:
+        path = args.target_path / name
+        try:
+            artefacts[name] = json.loads(path.read_text())
+            artefacts[name]["nodes"]  # noqa: B018 - a dbt artefact has its nodes
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            return cli.fail(PROG, f"{path} is not dbt's {name}: {cli.first_line(error)}")
+    violations, report = check(artefacts["manifest.json"], artefacts.get("catalog.json"))
     for violation in violations:
         print(f"VIOLATION {violation}")
     if report:

@@ -9,7 +9,6 @@ the quarantine reasons.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections import Counter
 from contextlib import closing
@@ -19,15 +18,23 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from receivables_rpm import cli, duckdb_lock
+from receivables_rpm import cli
 
 PROG = "receivables-summary"
+DEFAULT_RUN_RESULTS = Path("target/run_results.json")
 
 
-def build_results(run_results: Path) -> dict:
-    if not run_results.exists():
+def build_results(run_results: Path | None) -> dict:
+    """Counts and failures of dbt's record of the build; {} without one."""
+    if run_results is None:
         return {}
-    data = json.loads(run_results.read_text())
+    try:
+        data = json.loads(run_results.read_text())
+    except (OSError, ValueError) as error:
+        raise cli.UserError(
+            f"cannot read dbt's record of the build {run_results} (--run-results): "
+            f"{cli.first_line(error)}"
+        ) from None
     counts: Counter = Counter()
     failures = []
     for result in data.get("results", []):
@@ -78,6 +85,7 @@ SUMMARY_TABLES = {
     "audit.published_runs": None,
     "marts_build.rpt_build_info": None,
     "intermediate.util_extract_date": None,
+    "raw._extract_files": None,
     "quarantine.extract_row_accounting": None,
     "quarantine.quarantine_summary": None,
 }
@@ -134,13 +142,18 @@ def postgres_mirror(connection: dict) -> duckdb.DuckDBPyConnection:
 
 
 def summary_lines(
-    database: Path | str, run_results: Path, extract_dir: str, postgres: dict | None = None
+    database: Path | str, run_results: Path | None, postgres: dict | None = None
 ) -> list[str]:
     """The summary of the build in `database` (a DuckDB file) or, with
     postgres (psycopg2 connection arguments), of the Postgres target's
-    production schemas, read into an in-memory DuckDB mirror."""
-    lines = [f"== rpm build: extract {extract_dir} -> {database} =="]
+    production schemas, read into an in-memory DuckDB mirror; run_results:
+    dbt's record of the build, if any."""
     results = build_results(run_results)
+    con = postgres_mirror(postgres) if postgres is not None else cli.open_database(Path(database))
+    # The extract the database was loaded from (the loader records its files).
+    loaded = _query(con, "select min(file_path) from raw._extract_files")
+    extract = Path(loaded[0][0]).parent if loaded and loaded[0][0] else "(not recorded)"
+    lines = [f"== rpm build: extract {extract} -> {database} =="]
     if results:
         c = results["counts"]
         models = c[("model", "success")]
@@ -163,17 +176,6 @@ def summary_lines(
         )
         for failure in results["failures"][:5]:
             lines.append(f"  FAILED {failure}")
-    if postgres is not None:
-        con = postgres_mirror(postgres)
-    elif not Path(database).exists():
-        lines.append("no database yet: the build did not get far enough")
-        return lines
-    else:
-        try:
-            con = duckdb_lock.connect(database, read_only=True)
-        except duckdb_lock.DatabaseInUse as error:
-            lines.append(str(error))
-            return lines
     lines += publication_lines(con)
     extract = _query(
         con, "select extract_date, extract_date_source from intermediate.util_extract_date"
@@ -524,11 +526,12 @@ def _credit_limit_and_closing_rate_lines(con) -> list[str]:
         return []
     month, month_end, share, over, left_out, null_reason = rows[0]
     label = month.strftime("%Y-%m")
-    use = f"{share:.1f} % of AR over limit" if share is not None else f"n/a ({null_reason})"
-    lines = [
-        f"  credit limits {label}: {use}, {over:,} accounts over, "
-        f"{left_out:,} owing without a usable limit"
-    ]
+    use = (
+        f"{share:.1f} % of AR over limit, {over:,} accounts over"
+        if share is not None
+        else f"n/a ({null_reason})"
+    )
+    lines = [f"  credit limits {label}: {use}, {left_out:,} owing without a usable limit"]
     closing = _query(
         con,
         "select ar_historical_reporting, ar_closing_reporting, ar_unrealised_fx_reporting, "
@@ -726,31 +729,30 @@ def main(argv=None) -> int:
     command.add_argument(
         "--run-results",
         type=Path,
-        default=Path("target/run_results.json"),
+        default=None,
         metavar="FILE",
-        help="dbt's record of the build (models, tests, timings)",
+        help="dbt's record of the build (models, tests, timings); without it, "
+        f"{DEFAULT_RUN_RESULTS} when there is one",
     )
     args = command.parse_args(argv)
-    extract_dir = os.environ.get("AR_EXTRACT_DIR", "data/demo_extract")
-    if args.postgres:
-        connection = cli.postgres_arguments()
-        where = f"Postgres {connection['dbname']} on {connection['host']}:{connection['port']}"
-        try:
-            lines = summary_lines(where, args.run_results, extract_dir, postgres=connection)
-        except Exception as error:  # noqa: BLE001 - a server that refuses us: one line
-            return cli.fail(PROG, f"cannot read {where}: {cli.first_line(error)}")
+    run_results = args.run_results
+    if run_results is None and DEFAULT_RUN_RESULTS.is_file():
+        run_results = DEFAULT_RUN_RESULTS
+
+    def summarise() -> int:
+        if not args.postgres:
+            lines = summary_lines(args.database, run_results)
+        else:
+            connection = cli.postgres_arguments()
+            where = f"Postgres {connection['dbname']} on {connection['host']}:{connection['port']}"
+            try:
+                lines = summary_lines(where, run_results, postgres=connection)
+            except Exception as error:  # noqa: BLE001 - a server that refuses us: one line
+                raise cli.UserError(f"cannot read {where}: {cli.first_line(error)}") from None
         print("\n".join(lines))
         return cli.OK
-    if args.database.is_file():
-        try:
-            duckdb_lock.connect(args.database, read_only=True).close()
-        except duckdb_lock.DatabaseInUse as error:
-            return cli.fail(PROG, error)
-    print("\n".join(summary_lines(args.database, args.run_results, extract_dir)))
-    if not args.database.is_file():
-        # The build's own lines are printed; the missing database is an error.
-        return cli.fail(PROG, f"no database at {args.database} (--database or AR_DUCKDB_PATH)")
-    return cli.OK
+
+    return cli.run(PROG, summarise)
 
 
 if __name__ == "__main__":

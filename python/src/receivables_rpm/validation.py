@@ -30,6 +30,7 @@ import logging
 import os
 import sys
 import warnings
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -183,7 +184,10 @@ def _normalise(frame: pd.DataFrame, table: ContractTable) -> pd.DataFrame:
 
 
 def validate_extract(
-    extract_dir: Path, project_dir: Path, max_rows: int = 250_000
+    extract_dir: Path,
+    project_dir: Path,
+    max_rows: int = 250_000,
+    progress: Callable[[str], None] = lambda message: None,
 ) -> tuple[list[TableSummary], list[CheckResult]]:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     # Great Expectations imports pyspark, whose pandas API warns on import;
@@ -214,6 +218,20 @@ def validate_extract(
         )
         return summaries, results
     for name, table in sorted(contract.items()):
+        files = [extract_dir / f"{name}{suffix}" for suffix in (".csv", ".parquet")]
+        if all(f.exists() for f in files):
+            summaries.append(TableSummary(name, None))
+            results.append(
+                CheckResult(
+                    name,
+                    "one file, CSV or Parquet",
+                    None,
+                    False,
+                    structural=True,
+                    examples=[f.name for f in files],
+                )
+            )
+            continue
         path = find_table_file(extract_dir, name)
         if path is None:
             summaries.append(TableSummary(name, None))
@@ -228,7 +246,21 @@ def validate_extract(
                 )
             )
             continue
-        frame, total, present = _read_sample(path, table.column_names, max_rows)
+        try:
+            frame, total, present = _read_sample(path, table.column_names, max_rows)
+        except (OSError, ValueError) as error:  # pandas' and pyarrow's parse errors too
+            summaries.append(TableSummary(name, path.name))
+            results.append(
+                CheckResult(
+                    name,
+                    "file readable",
+                    None,
+                    False,
+                    structural=True,
+                    examples=[cli.first_line(error)],
+                )
+            )
+            continue
         summaries.append(TableSummary(name, path.name, total, len(frame), total > len(frame)))
         for column in table.columns:
             exists = column.name in present
@@ -241,6 +273,7 @@ def validate_extract(
                     structural=not exists and column.required,
                 )
             )
+        progress(f"checking {name} ({len(frame):,} rows)")
         frame = _normalise(frame[[c for c in table.column_names if c in frame.columns]], table)
         asset = source.add_dataframe_asset(name)
         batch = asset.add_batch_definition_whole_dataframe("sample").get_batch(
@@ -358,34 +391,43 @@ def main(argv=None) -> int:
     )
     command.add_argument(
         "--max-rows",
-        type=int,
+        type=cli.positive_int,
         default=250_000,
         metavar="N",
         help="validate larger tables on their first N rows (the report says so)",
     )
     args = command.parse_args(argv)
-    if not args.extract.is_dir():
-        return cli.fail(
-            PROG, f"extract folder {args.extract} does not exist (--extract or AR_EXTRACT_DIR)"
+
+    def check() -> int:
+        extract = cli.extract_folder(args.extract)
+        report = args.out / "extract_validation"
+        args.out.mkdir(parents=True, exist_ok=True)  # an --out that cannot be made fails first
+        summaries, results = validate_extract(
+            extract, project_root(), args.max_rows, lambda message: cli.progress(PROG, message)
         )
-    report = args.out / "extract_validation"
-    summaries, results = validate_extract(args.extract, project_root(), args.max_rows)
-    write_report(report, args.extract, summaries, results)
-    failed = [r for r in results if not r.success]
-    structural = [r for r in failed if r.structural]
-    print(
-        f"extract validation: {len(results) - len(failed)} of {len(results)} checks passed; "
-        f"report {report.with_suffix('.html')}"
-    )
-    for r in failed[:10]:
+        write_report(report, extract, summaries, results)
+        failed = [r for r in results if not r.success]
         print(
-            f"  {'CANNOT BUILD' if r.structural else 'warning'}: "
-            f"{r.table}.{r.column or ''} {r.check}: "
-            f"{r.unexpected:,} rows, e.g. {', '.join(r.examples[:3])}"
+            f"extract validation: {len(results) - len(failed)} of {len(results)} checks passed; "
+            f"report {report.with_suffix('.html')}"
         )
-    if len(failed) > 10:
-        print(f"  ... {len(failed) - 10} more in the report")
-    return cli.CHECKS_FAILED if structural else cli.OK
+        for r in failed[:10]:
+            print(f"  {failure_line(r)}")
+        if len(failed) > 10:
+            print(f"  ... {len(failed) - 10} more in the report")
+        return cli.CHECKS_FAILED if any(r.structural for r in failed) else cli.OK
+
+    return cli.run(PROG, check)
+
+
+def failure_line(r: CheckResult) -> str:
+    """A failed check in one line: what, where, and its failing rows or files."""
+    where = f"{r.table}.{r.column}" if r.column else r.table
+    if r.unexpected:
+        detail = f"{r.unexpected:,} rows, e.g. {', '.join(r.examples[:3])}"
+    else:
+        detail = ", ".join(r.examples[:3]) or "no"
+    return f"{'CANNOT BUILD' if r.structural else 'warning'}: {where}: {r.check}: {detail}"
 
 
 if __name__ == "__main__":

@@ -316,11 +316,19 @@ def v2_ledger(root, worked_example, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def v2_ledger_mid_march(root, worked_example, tmp_path_factory):
-    """The v2 ledger plus a dispute on INV3 (opened 03-10, resolved 03-25),
-    built with the var extract_date 2026-03-15: what is dated after it does
-    not exist yet, what was learned after it is not known yet."""
+    """The v2 ledger plus a dispute on INV3 (opened 03-10, resolved 03-25)
+    and deliveries (INV5 by email on 03-03, INV7 by paper on 03-16), built
+    with the var extract_date 2026-03-15: what is dated after it does not
+    exist yet, what was learned after it is not known yet."""
     work = tmp_path_factory.mktemp("v2_mid_march")
     write_v2_ledger(worked_example, work / "extract")
+    documents = pd.read_csv(work / "extract" / "ar_documents.csv", dtype=str)
+    sent = {"INV5": ("2026-03-03", "email"), "INV7": ("2026-03-16", "paper")}
+    documents["sent_date"] = documents.document_id.map(lambda d: sent.get(d, (None,))[0])
+    documents["delivery_channel"] = documents.document_id.map(
+        lambda d: sent.get(d, (None, None))[1]
+    )
+    documents.to_csv(work / "extract" / "ar_documents.csv", index=False)
     (work / "extract" / "disputes.csv").write_text(
         "dispute_id,document_id,customer_id,dispute_type,disputed_amount,opened_date,"
         "resolved_date,resolution\nDP1,INV3,C1,pricing,100,2026-03-10,2026-03-25,credited\n"

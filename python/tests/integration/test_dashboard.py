@@ -27,6 +27,8 @@ CHARTS = {
     "past_60",
     "bad_debt",
     "payment",
+    "settlement",
+    "delivery",
     "rollforward",
     "top_overdue",
     "forecast",
@@ -137,6 +139,30 @@ def test_the_scorecard_and_the_hover_values_show_the_marts_values(demo):
     ).iloc[0]
     table_of_v2 = figure_html(html_text, "v2_kpis")
     assert f"<td>Cash-only CEI</td><td>{v2.cash_only_cei_pct:,.1f} %</td>" in table_of_v2
+    # The settlement mix's bars carry the month's amounts, and the delivery
+    # chart the latest closed quarter's days per channel.
+    mix = build.query(
+        "select settled_cash, settled_credit_memos from marts.rpt_kpis_monthly "
+        "where segment_type = 'ledger' "
+        f"and period_start_date = date '{latest.period_start_date:%Y-%m-%d}'"
+    ).iloc[0]
+    settlement = figure_html(html_text, "settlement")
+    month_label = f"{latest.period_start_date:%Y-%m}"
+    assert f"<title>{month_label} cash: {mix.settled_cash:,.0f}</title>" in settlement
+    assert (
+        f"<title>{month_label} credit memos: {mix.settled_credit_memos:,.0f}</title>" in settlement
+    )
+    channels = build.query(
+        "select d.delivery_channel, d.paid_document_count, d.days_to_pay_days "
+        "from marts.rpt_invoice_delivery_channels as d where d.period_grain = 'quarter' "
+        "and d.segment_type = 'ledger' and d.period_start_date = (select max(period_start_date) "
+        "from marts.rpt_kpis_quarterly where is_closed)"
+    )
+    assert {"email", "paper"} <= set(channels.delivery_channel)
+    delivery = figure_html(html_text, "delivery")
+    for c in channels.itertuples():
+        label = f"{c.delivery_channel} ({c.paid_document_count:,} paid)"
+        assert f"<title>{label} days to pay: {c.days_to_pay_days:,.1f}</title>" in delivery
     # Hovering a DSO point shows its month and value.
     dso = figure_html(html_text, "dso")
     assert (
@@ -150,7 +176,17 @@ def test_the_scorecard_and_the_hover_values_show_the_marts_values(demo):
     ]
     assert min(ticks) >= 50, ticks
     # Every chart of the ledger has its data as a table with a CSV download.
-    for chart in ("dso", "cei", "aging", "past_60", "bad_debt", "payment", "forecast"):
+    for chart in (
+        "dso",
+        "cei",
+        "aging",
+        "past_60",
+        "bad_debt",
+        "payment",
+        "settlement",
+        "delivery",
+        "forecast",
+    ):
         assert '<details class="data">' in figure_html(html_text, chart), chart
         assert "Download CSV" in figure_html(html_text, chart), chart
     # The divergence flags are marked on the flagged segment's DSO trend.

@@ -247,6 +247,10 @@ def test_worked_example_v2_figures(worked):
         ("2026-03-31", "EUR", None, no_eur),
         ("2026-03-31", "USD", Decimal("900"), None),
     ]
+    # The USD documents need no rate: at the closing rate they are their
+    # historical AR, an unrealised FX difference of 0.
+    usd = by_currency[by_currency.currency_code == "USD"]
+    assert [Decimal(v) for v in usd.historical] == [Decimal(v) for v in usd.closing]
     totals = worked.query(
         "select ar_closing_reporting, net_ar_closing_reporting, ar_closing_null_reason, "
         "net_ar_closing_null_reason from marts.rpt_ar_closing_rate_totals"
@@ -255,6 +259,23 @@ def test_worked_example_v2_figures(worked):
     assert totals[["ar_closing_reporting", "net_ar_closing_reporting"]].isna().all().all()
     assert (totals["ar_closing_null_reason"] == no_eur).all()
     assert (totals["net_ar_closing_null_reason"] == no_eur).all()
+    # Credit-limit use: C1, the only customer with a limit, owes EUR without
+    # a usable closing quote: left out at every month end, so the share and
+    # the count of accounts over are NULL with the reason (D86).
+    limits = worked.query(
+        "select over_limit_ar_share_pct, over_limit_account_count, "
+        "limit_left_out_account_count, over_limit_null_reason from marts.rpt_kpis_monthly "
+        "where segment_type = 'ledger' order by period_start_date"
+    )
+    assert len(limits) == 3
+    assert limits[["over_limit_ar_share_pct", "over_limit_account_count"]].isna().all().all()
+    assert (limits["limit_left_out_account_count"] == 1).all()
+    assert (limits["over_limit_null_reason"] == "no customer with a usable limit and AR").all()
+    c1 = worked.query(
+        "select credit_limit_null_reason from marts.rpt_customer_credit_limit_use "
+        "where customer_id = 'C1' and is_month_end order by as_of_date"
+    )
+    assert c1["credit_limit_null_reason"].tolist() == [no_eur] * 3
     gl = worked.query(
         "select gl_view, closing_rate_status, closing_rate_null_reason, reconciliation_status "
         "from marts.rpt_gl_reconciliation_monthly"
@@ -366,15 +387,27 @@ SEMANTIC_METRICS = [
     "within_terms_share_pct",
     "days_to_pay_days",
     "forecast_error_days",
+    "due_baseline_error_days",
+    "dbt_baseline_error_days",
     "forecast_gain_vs_due_days",
+    "forecast_gain_vs_dbt_days",
     "over_limit_ar_share_pct",
+    "over_limit_account_count",
     "electronic_delivery_share_count_pct",
     "electronic_delivery_share_amount_pct",
 ]
+# Metrics of a mart column under another name: the settlement mix's parts.
+SEMANTIC_SUMS = {
+    "ledger_settled_cash": "settled_cash",
+    "ledger_settled_credit_memos": "settled_credit_memos",
+    "ledger_settled_discounts": "settled_discounts",
+    "ledger_net_write_offs": "net_write_offs",
+    "ledger_settled_other": "settled_other",
+}
 
 
 def mf_query(root: Path, database: Path, grain: str, out: Path) -> pd.DataFrame:
-    metrics = ",".join(SEMANTIC_METRICS)
+    metrics = ",".join([*SEMANTIC_METRICS, *SEMANTIC_SUMS])
     env = {
         **os.environ,
         "AR_DUCKDB_PATH": str(database),
@@ -435,10 +468,10 @@ def _assert_semantic_layer_matches(root: Path, build, tmp_path: Path) -> None:
         assert unreported.isna().all().all(), (grain, unreported)
         assert set(marts.index) <= set(metrics.index), grain
         metrics = metrics.loc[marts.index]
-        for column in SEMANTIC_METRICS:
-            assert metrics[column].to_numpy(dtype=float) == pytest.approx(
+        for metric, column in ({m: m for m in SEMANTIC_METRICS} | SEMANTIC_SUMS).items():
+            assert metrics[metric].to_numpy(dtype=float) == pytest.approx(
                 marts[column].to_numpy(dtype=float), rel=1e-9, abs=1e-9, nan_ok=True
-            ), (grain, column)
+            ), (grain, metric)
 
 
 def test_semantic_layer_returns_the_marts_values(root, clean, tmp_path):
@@ -501,7 +534,11 @@ def test_summary_reads_a_ledger_of_millions(demo):
     build, _ = demo
     assert build.returncode == 0, build.output[-3000:]
     run_results = build.database.parent / "target" / "run_results.json"
-    text = "\n".join(summary_lines(build.database, run_results, "demo"))
+    lines = summary_lines(build.database, run_results)
+    text = "\n".join(lines)
+    # The header names the extract the database was loaded from.
+    extract = build.database.parent.parent / "extract"
+    assert lines[0] == f"== rpm build: extract {extract} -> {build.database} =="
     assert "AR roll-forward" in text and "M" in text.split("AR roll-forward")[1][:400]
     assert "flagged rows, staged" in text
     assert "latest closed month" in text
@@ -549,7 +586,7 @@ def test_summary_shows_the_latest_closed_month_and_quarter(worked):
     # limit; the EUR AR has no closing rate either.
     assert (
         "credit limits 2026-02: n/a (no customer with a usable limit and AR), "
-        "0 accounts over, 1 owing without a usable limit"
+        "1 owing without a usable limit"
     ) in v2_text
     assert (
         "AR 2026-02-28: 1,650.00 at historical rates, n/a at closing rates "

@@ -192,3 +192,29 @@ def test_risk_tier_is_a_segment_type_of_every_kpi_mart(clean):
             )["segment_value"]
         )
         assert tiers and tiers <= {"low", "medium", "high"}, table
+
+
+def test_the_worklist_names_the_accounts_over_their_credit_limit(clean):
+    """Spec v2 credit-limit use, item 3 of issue 20: the worklist shows every
+    account whose positive AR at the closing rate is above its limit at the
+    extract date, and no other (an account without a usable limit is left
+    out, never flagged)."""
+    build, _ = clean
+    at_extract = build.query(
+        "select customer_id, positive_ar_closing_reporting as ar, "
+        "credit_limit_closing_reporting as limit_amount, is_over_limit, "
+        "credit_limit_null_reason from marts.rpt_customer_credit_limit_use "
+        "where as_of_date = (select extract_date from marts.rpt_build_info)"
+    )
+    over = at_extract[at_extract.ar.astype(float) > at_extract.limit_amount.astype(float)]
+    assert len(over) > 0 and over.credit_limit_null_reason.isna().all()
+    assert over.is_over_limit.all()
+    worklist = build.query(
+        "select customer_id, credit_limit_use_pct, is_over_limit from "
+        "marts.rpt_collection_worklist where worklist_action = 'over_credit_limit'"
+    )
+    assert sorted(worklist.customer_id) == sorted(over.customer_id)
+    assert (worklist.credit_limit_use_pct > 100).all() and worklist.is_over_limit.all()
+    # Accounts left out (no usable limit) are never on it.
+    left_out = set(at_extract[at_extract.credit_limit_null_reason.notna()].customer_id)
+    assert not left_out & set(worklist.customer_id)

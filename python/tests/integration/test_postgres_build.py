@@ -163,9 +163,8 @@ def test_the_summary_reads_postgres_as_it_reads_duckdb(clean, clean_on_postgres,
     from receivables_rpm.summary import summary_lines
 
     arguments = clean_on_postgres.connect_arguments()
-    no_results = tmp_path / "none.json"
-    on_duckdb = summary_lines(clean[0].database, no_results, "x")
-    on_postgres = summary_lines("postgres", no_results, "x", postgres=arguments)
+    on_duckdb = summary_lines(clean[0].database, None)
+    on_postgres = summary_lines("postgres", None, postgres=arguments)
 
     def figures(lines):
         return [line for line in lines[1:] if not line.startswith(("marts published", "marts NOT"))]

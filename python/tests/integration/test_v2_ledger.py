@@ -366,3 +366,16 @@ def test_nothing_dated_after_the_extract_date_exists(v2_ledger_mid_march):
         )
         == []
     )
+    # INV7 reached its customer on 03-16: at 03-15 it is issued but not yet
+    # delivered (its channel is known). March's delivery KPIs count INV5
+    # alone: 1 day to send, by email.
+    assert rows(
+        build,
+        "select document_id, sent_date, delivery_channel from marts.fct_ar_documents "
+        "where document_id in ('INV5', 'INV7') order by 1",
+    ) == [("INV5", dt.date(2026, 3, 3), "email"), ("INV7", None, "paper")]
+    assert kpi(
+        build,
+        "delivered_document_count, invoice_delivery_median_days, "
+        "electronic_delivery_share_count_pct",
+    ) == (1, 1.0, 100.0)

@@ -283,8 +283,12 @@ def _planted_patterns(ctx) -> dict:
 
 def parse_args(argv=None) -> GeneratorConfig:
     command = cli.parser(PROG, __doc__)
-    command.add_argument("--customers", type=int, default=2000, help="number of customers")
-    command.add_argument("--months", type=int, default=36, help="months of history")
+    command.add_argument(
+        "--customers", type=cli.positive_int, default=2000, metavar="N", help="number of customers"
+    )
+    command.add_argument(
+        "--months", type=cli.positive_int, default=36, metavar="N", help="months of history"
+    )
     command.add_argument(
         "--start",
         type=dt.date.fromisoformat,
@@ -293,7 +297,11 @@ def parse_args(argv=None) -> GeneratorConfig:
         help="first month",
     )
     command.add_argument(
-        "--seed", type=int, default=42, help="random seed (same seed, same extract)"
+        "--seed",
+        type=int,
+        default=42,
+        metavar="N",
+        help="random seed: the same seed, the same extract",
     )
     command.add_argument(
         "--format",
@@ -309,7 +317,7 @@ def parse_args(argv=None) -> GeneratorConfig:
     )
     command.add_argument(
         "--messy",
-        type=float,
+        type=cli.share,
         default=0.0,
         metavar="SHARE",
         help="inject contract violations into this share of rows (e.g. 0.004)",
@@ -322,15 +330,12 @@ def parse_args(argv=None) -> GeneratorConfig:
     )
     command.add_argument(
         "--block-customers",
-        type=int,
+        type=cli.positive_int,
         default=5000,
         metavar="N",
         help="customers simulated per block (part of the output's identity)",
     )
-    args = command.parse_args(argv)
-    if min(args.customers, args.months, args.block_customers) < 1:
-        command.error("--customers, --months and --block-customers must be at least 1")
-    return GeneratorConfig(**vars(args))
+    return GeneratorConfig(**vars(command.parse_args(argv)))
 
 
 def main(argv=None) -> int:

@@ -28,10 +28,15 @@ PROG = "receivables-next-day"
 CHANGED_TABLES = ("ar_documents", "cash_receipts", "cash_applications", "fx_rates")
 
 
+def _literal(path: Path) -> str:
+    """A path as an SQL string literal (a folder may be called it's)."""
+    return "'" + str(path).replace("'", "''") + "'"
+
+
 def _reader(path: Path) -> str:
     if path.suffix == ".csv":
-        return f"read_csv('{path}', header = true, all_varchar = true)"
-    return f"read_parquet('{path}')"
+        return f"read_csv({_literal(path)}, header = true, all_varchar = true)"
+    return f"read_parquet({_literal(path)})"
 
 
 def _file(folder: Path, table: str) -> Path:
@@ -44,6 +49,8 @@ def _file(folder: Path, table: str) -> Path:
 def next_day(source: Path, out: Path) -> str:
     """Writes the next day's extract of `source` into `out`; returns the new
     day (ISO)."""
+    # Dates that do not parse (a --messy extract) are nobody's latest date and
+    # fall in no window (try_cast); their rows are copied as they are.
     files = {table: _file(source, table) for table in CHANGED_TABLES}
     if out.exists():
         # Never delete a folder that holds no extract (a run cut short has
@@ -59,7 +66,16 @@ def next_day(source: Path, out: Path) -> str:
             )
         shutil.rmtree(out)
     shutil.copytree(source, out, ignore=shutil.ignore_patterns(*[f"{t}.*" for t in CHANGED_TABLES]))
-    con = duckdb.connect()
+    try:
+        with duckdb.connect() as con:
+            return _add_the_day(con, files, out)
+    except duckdb.Error as error:
+        raise cli.UserError(f"cannot read the extract {source}: {cli.first_line(error)}") from None
+
+
+def _add_the_day(con: duckdb.DuckDBPyConnection, files: dict[str, Path], out: Path) -> str:
+    """Writes the changed tables, each its file plus the new day's rows, into
+    `out`; returns the new day (ISO)."""
     types = {}
     for table, path in files.items():
         con.execute(f"create view {table} as select * from {_reader(path)}")
@@ -67,9 +83,10 @@ def next_day(source: Path, out: Path) -> str:
             con.execute(f"select column_name, column_type from (describe {table})").fetchall()
         )
     new_day = con.execute(
-        "select max(d) + 1 from (select max(cast(document_date as date)) as d from ar_documents "
-        "union all select max(cast(receipt_date as date)) from cash_receipts "
-        "union all select max(cast(application_date as date)) from cash_applications)"
+        "select max(d) + 1 from "
+        "(select max(try_cast(document_date as date)) as d from ar_documents "
+        "union all select max(try_cast(receipt_date as date)) from cash_receipts "
+        "union all select max(try_cast(application_date as date)) from cash_applications)"
     ).fetchone()[0]
     day = f"date '{new_day}'"
 
@@ -103,11 +120,11 @@ def next_day(source: Path, out: Path) -> str:
         },
     )
     paid = (
-        f"select * from open_invoices where cast(document_date as date) <= {day} - 5 "
+        f"select * from open_invoices where try_cast(document_date as date) <= {day} - 5 "
         "and hash(document_id) % 60 = 0"
     )
     credited = (
-        f"select * from open_invoices where cast(document_date as date) <= {day} - 45 "
+        f"select * from open_invoices where try_cast(document_date as date) <= {day} - 45 "
         f"and document_id not in (select document_id from ({paid})) order by document_id limit 1"
     )
     credit_memo = typed(
@@ -130,7 +147,7 @@ def next_day(source: Path, out: Path) -> str:
     )
     bounced = con.execute(
         f"select min(receipt_id) from cash_receipts where status = 'cleared' "
-        f"and cast(receipt_date as date) >= {day} - 10"
+        f"and try_cast(receipt_date as date) >= {day} - 10"
     ).fetchone()[0]
     receipts_in_place = typed(
         "cash_receipts",
@@ -138,8 +155,9 @@ def next_day(source: Path, out: Path) -> str:
             **{c: c for c in types["cash_receipts"]},
             "status": f"case when receipt_id = '{bounced}' then 'reversed' else status end",
             "reversal_date": (
-                f"case when receipt_id = '{bounced}' then {day} "
-                "else cast(reversal_date as date) end"
+                f"case when receipt_id = '{bounced}' then "
+                f"cast({day} as {types['cash_receipts']['reversal_date']}) "
+                "else reversal_date end"
             ),
         },
     )
@@ -210,14 +228,14 @@ def next_day(source: Path, out: Path) -> str:
         "fx_rates": (
             f"select * from fx_rates union all (select {new_rates} from fx_rates "
             f"qualify row_number() over (partition by from_currency, to_currency "
-            f"order by cast(rate_date as date) desc) = 1 order by from_currency, to_currency)"
+            f"order by try_cast(rate_date as date) desc) = 1 order by from_currency, to_currency)"
         ),
     }
     for table, query in queries.items():
         target = out / files[table].name
         options = "format csv, header true" if files[table].suffix == ".csv" else "format parquet"
-        con.execute(f"copy ({query}) to '{target}' ({options})")
-    con.close()
+        con.execute(f"copy ({query}) to {_literal(target)} ({options})")
+        cli.progress(PROG, f"wrote {target.name}")
     return str(new_day)
 
 
