@@ -28,6 +28,8 @@ PROG = "receivables-dashboard"
 
 PALETTE = ["#1f5fa8", "#e07b00", "#2e8b57", "#b8860b", "#c0392b", "#6c3483", "#5d6d7e"]
 BUCKET_COLOURS = ["#2e8b57", "#9acd32", "#f1c40f", "#e67e22", "#d35400", "#922b21"]
+# Cash, credit memos, discounts, net write-offs, other: write-offs in red.
+SETTLEMENT_COLOURS = ["#1f5fa8", "#e07b00", "#2e8b57", "#c0392b", "#6c3483"]
 
 
 def definitions(build_vars: dict) -> dict[str, tuple[str, str]]:
@@ -1011,7 +1013,7 @@ def build_figures(marts: Marts) -> tuple[list[Figure], list[str], dict]:
                     dates,
                     {label: _series(f, dates, column) for label, column in SETTLEMENT.items()},
                     "reporting currency",
-                    PALETTE,
+                    SETTLEMENT_COLOURS,
                     empty="No balances settled in this segment.",
                 )
             ),
