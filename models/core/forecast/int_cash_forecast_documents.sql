@@ -1,6 +1,9 @@
 -- The cash forecast per document: one row per open INV/DM (positive open
 -- balance) at each month end and at the extract date, with the date it is
--- expected to be collected, using only what was known on that date
+-- expected to be collected, using only what was dated by that date (one
+-- exception, D86: which documents count as paid in the history is read
+-- from today's ledger, so a receipt reversed later, or a write-off after
+-- the payment, is already left out)
 -- (DECISIONS D42, revised by D83 after measuring its error in days):
 --   history   due_date + the customer's days beyond terms (v2; signed:
 --             early counts negative) over the documents paid in the
