@@ -243,6 +243,14 @@ def test_every_bad_input_is_one_line_with_exit_code_2(root, tmp_path):
         assert done.returncode == 2, (args, done.stdout, done.stderr[-2000:])
         assert len(lines) == 1 and lines[0].startswith(f"{args[0]}: error: "), done.stderr
         assert named in lines[0], (args, lines[0])
+    # A first load that fails leaves no empty database behind.
+    corrupt = tmp_path / "corrupt"
+    shutil.copytree(worked, corrupt, ignore=shutil.ignore_patterns("customers.csv"))
+    (corrupt / "customers.parquet").write_text("not parquet")
+    fresh = tmp_path / "fresh.duckdb"
+    done = run(root, "receivables-load", "--extract", str(corrupt), "--database", str(fresh))
+    assert done.returncode == 2 and "customers.parquet" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and not fresh.exists()
     for command, *args in (
         ("receivables-summary",),
         ("receivables-dashboard",),

@@ -252,10 +252,12 @@ def load_duckdb(folder: Path, target: Target, full_refresh: bool = False) -> str
     load_id = f"load-{uuid.uuid4()}"
     path = target.settings.get("path", "data/rpm.duckdb")
     Path(path).parent.mkdir(parents=True, exist_ok=True)
+    created = not Path(path).exists()
     try:
         con = connect(path)
     except DatabaseInUse as error:
         raise LoadError(str(error)) from None
+    loaded = False
     try:
         for setting, value in (target.settings.get("settings") or {}).items():
             con.execute(f"set {setting} = ?", [value])
@@ -316,8 +318,13 @@ def load_duckdb(folder: Path, target: Target, full_refresh: bool = False) -> str
             ],
         )
         con.execute("commit")
+        loaded = True
     finally:
         con.close()
+        if created and not loaded:
+            # A first load that failed leaves no empty database behind.
+            Path(path).unlink(missing_ok=True)
+            Path(f"{path}.wal").unlink(missing_ok=True)
     return load_id
 
 
