@@ -100,6 +100,7 @@ V2_MODELS = [
     "int_kpi_working_capital",
     "int_kpi_delivery_channels",
     "rpt_invoice_delivery_channels",
+    "rpt_billing_cohorts",
 ]
 
 
@@ -328,6 +329,11 @@ def v2_cost(invoices: int) -> dict:
         )[:8],
         "v2_rows": sum(v2_rows.values()),
         "v2_rows_per_model": v2_rows,
+        "v2_seconds_per_model": {
+            r["unique_id"].split(".")[-1]: round(r["execution_time"], 1)
+            for r in results
+            if r["unique_id"] in v2_ids
+        },
     }
 
 
