@@ -214,6 +214,10 @@ def test_every_bad_input_is_one_line_with_exit_code_2(root, tmp_path):
     target = tmp_path / "target"
     target.mkdir()
     (target / "manifest.json").write_text("{")
+    odd = tmp_path / "odd"
+    odd.mkdir()
+    (odd / "manifest.json").write_text('{"nodes": {}}')
+    (odd / "run_results.json").write_text("[]")
     unwritable = "/proc/no/such/folder"
     worked = str(root / "docs" / "spec" / "worked_example")
     cases = [
@@ -236,6 +240,17 @@ def test_every_bad_input_is_one_line_with_exit_code_2(root, tmp_path):
             "nothing to compare",
         ),
         (("receivables-check-project", "--target-path", str(target)), "is not dbt's manifest"),
+        (("receivables-check-project", "--target-path", str(odd)), "does not hold dbt's"),
+        (
+            (
+                "receivables-summary",
+                "--database",
+                str(empty),
+                "--run-results",
+                str(odd / "run_results.json"),
+            ),
+            "cannot read dbt's record of the build",
+        ),
     ]
     for args, named in cases:
         done = run(root, *args)

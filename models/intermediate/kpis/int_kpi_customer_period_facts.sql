@@ -490,11 +490,7 @@ summed as (
         customer_id,
         company_code,
         currency_code,
-        {%- set sums = [] %}
-        {%- for column in fact_columns %}
-            {%- do sums.append('sum(' ~ column ~ ') as ' ~ column) %}
-        {%- endfor %}
-        {{ sums | join(',\n        ') }}
+        {{ sums_of(fact_columns) | join(',\n        ') }}
     from combined
     group by 1, 2, 3, 4, 5
 

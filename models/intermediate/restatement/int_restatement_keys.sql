@@ -1,9 +1,12 @@
 -- The keys whose derived rows an incremental build recomputes, one row per
 -- key type and key:
 --   customer  a customer named by a changed row of any table with a
---             customer_id (customer-level tables restate all its rows)
+--             customer_id (customer-level tables restate all its rows), or
+--             whose document was delivered after the previous extract date
 --   document  every document a changed row names (its own rows, lines,
---             applications, adjustments, disputes), every document of a
+--             applications, adjustments, disputes), every document
+--             delivered after the previous extract date (its sent_date was
+--             not known then), every document of a
 --             customer whose master row changed (documents are checked
 --             against it), and the documents applied to or from a restated
 --             receipt or credit memo
@@ -50,10 +53,28 @@ applications as (
 
 ),
 
+-- Documents delivered after the previous build's extract date: their
+-- sent_date was not known then (int_ar_documents_validated) and no changed
+-- row names them, so they and their customers are restated by this rule.
+delivered_since as (
+
+    select
+        documents_sent.document_id,
+        documents_sent.customer_id
+    from {{ ref('stg_erp__ar_documents') }} as documents_sent
+    cross join {{ ref('stg_load__load_state') }} as load_state
+    where documents_sent.sent_date > load_state.previous_extract_date
+
+),
+
 changed_customers as (
 
     select customer_id from changed_rows
     where customer_id is not null
+
+    union
+
+    select customer_id from delivered_since
 
 ),
 
@@ -68,6 +89,10 @@ named_documents as (
 
     select document_id from changed_rows
     where document_id is not null
+
+    union
+
+    select document_id from delivered_since
 
     union
 

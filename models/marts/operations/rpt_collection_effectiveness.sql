@@ -88,10 +88,7 @@ attributed as (
 
 rolled_up as (
 
-    {%- set aggregates = [] %}
-    {%- for column in counts %}
-        {%- do aggregates.append('sum(' ~ column ~ ') as ' ~ column) %}
-    {%- endfor %}
+    {%- set aggregates = sums_of(counts) %}
     {%- do aggregates.append(
         'sum(promise_kept_count + promise_broken_count) as promise_judged_count'
     ) %}

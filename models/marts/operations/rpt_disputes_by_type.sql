@@ -62,12 +62,8 @@ by_type as (
         'open_end_count', 'open_end_over_sla_count', 'open_end_disputed_amount',
         'open_end_disputed_document_ar', 'open_end_any_dispute_document_ar',
     ] %}
-    {%- set aggregates = [] %}
-    {%- for column in sums %}
-        {%- do aggregates.append('sum(' ~ column ~ ') as ' ~ column) %}
-    {%- endfor %}
     {#- sqlfluff's DuckDB dialect cannot parse GROUPING SETS yet. #}
-    {{ rollup_to_segments('facts', aggregates, ['dispute_type']) }} -- noqa: PRS, LT05
+    {{ rollup_to_segments('facts', sums_of(sums), ['dispute_type']) }} -- noqa: PRS, LT05
 
 ),
 

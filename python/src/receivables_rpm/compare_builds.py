@@ -212,17 +212,17 @@ def main(argv: list[str] | None = None) -> int:
     args = command.parse_args(argv)
 
     def compare() -> int:
-        database = args.database
         cli.open_database(args.database).close()
         if args.against is not None:
             cli.open_database(args.against, "--against").close()
         if args.postgres:
+            connection = cli.postgres_arguments()
             try:
-                differences = postgres_mart_differences(database, cli.postgres_arguments())
+                differences = postgres_mart_differences(args.database, connection)
             except Exception as error:  # noqa: BLE001 - a server that refuses us: one line
                 raise cli.UserError(f"cannot read Postgres: {cli.first_line(error)}") from None
         else:
-            differences = table_differences(database, args.against)
+            differences = table_differences(args.database, args.against)
         for name, what in differences.items():
             print(f"{name}: {what}")
         print("same rows" if not differences else f"{len(differences)} tables differ")

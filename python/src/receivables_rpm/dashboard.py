@@ -423,9 +423,12 @@ def bar_rows(
         return '<p class="empty">Nothing to show.</p>'
     height = TOP + BOTTOM + len(rows) * 16 * max(len(names), 1) + len(rows) * 8
     left = 150
-    x = _scale(0, max(values) * 1.1, left, WIDTH - RIGHT)
+    # A negative value (paid early) draws left of the zero line.
+    lo, hi = min(min(values), 0) * 1.1, max(max(values), 0) * 1.1
+    x = _scale(lo, hi, left, WIDTH - RIGHT)
+    zero = x(0)
     parts = [
-        f'<line x1="{left}" y1="{TOP}" x2="{left}" y2="{height - BOTTOM}" class="axis"/>',
+        f'<line x1="{zero:.1f}" y1="{TOP}" x2="{zero:.1f}" y2="{height - BOTTOM}" class="axis"/>',
         f'<text x="{WIDTH - RIGHT}" y="{height - 8}" class="unit" text-anchor="end">{html.escape(unit)}</text>',
     ]
     cursor = TOP
@@ -437,10 +440,12 @@ def bar_rows(
         for value, colour, name in zip(vs, PALETTE, names, strict=False):
             if value is not None and pd.notna(value):
                 parts.append(
-                    f'<rect x="{left}" y="{cursor + 2}" width="{max(x(value) - left, 1):.1f}" height="12" '
+                    f'<rect x="{min(x(value), zero):.1f}" y="{cursor + 2}" '
+                    f'width="{max(abs(x(value) - zero), 1):.1f}" height="12" '
                     f'fill="{colour}" class="mark"><title>{html.escape(label)} {html.escape(name)}: '
                     f"{value:,.1f}</title></rect>"
-                    f'<text x="{x(value) + 4:.1f}" y="{cursor + 12}" class="tick">{value:,.1f}</text>'
+                    f'<text x="{max(x(value), zero) + 4:.1f}" y="{cursor + 12}" class="tick">'
+                    f"{value:,.1f}</text>"
                 )
             cursor += 16
         if reference and reference[r] is not None and pd.notna(reference[r]):
@@ -1005,7 +1010,8 @@ def build_figures(marts: Marts) -> tuple[list[Figure], list[str], dict]:
             "Settlement mix",
             f"Per month ({span}); reporting currency. Each bar is the month's settled total (AR "
             "begin + credit sales - AR end), split by how the balances fell (spec v2); a negative "
-            "part (recoveries above write-offs) is in the data table, not drawn.",
+            "part (recoveries above write-offs) is in the data table, not drawn, so that month's "
+            "bar shows its positive parts.",
             "settlement",
             "",
             per_segment(

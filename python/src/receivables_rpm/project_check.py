@@ -376,10 +376,14 @@ def main(argv=None) -> int:
         path = args.target_path / name
         try:
             artefacts[name] = json.loads(path.read_text())
-            artefacts[name]["nodes"]  # noqa: B018 - a dbt artefact has its nodes
-        except (OSError, ValueError, KeyError, TypeError) as error:
+        except (OSError, ValueError) as error:
             return cli.fail(PROG, f"{path} is not dbt's {name}: {cli.first_line(error)}")
-    violations, report = check(artefacts["manifest.json"], artefacts.get("catalog.json"))
+    try:
+        violations, report = check(artefacts["manifest.json"], artefacts.get("catalog.json"))
+    except (KeyError, TypeError, AttributeError) as error:  # not the artefacts dbt writes
+        return cli.fail(
+            PROG, f"{args.target_path} does not hold dbt's artefacts: {cli.first_line(error)}"
+        )
     for violation in violations:
         print(f"VIOLATION {violation}")
     if report:

@@ -30,22 +30,21 @@ def build_results(run_results: Path | None) -> dict:
         return {}
     try:
         data = json.loads(run_results.read_text())
-    except (OSError, ValueError) as error:
+        counts: Counter = Counter()
+        failures = []
+        for result in data["results"]:
+            kind = result["unique_id"].split(".")[0]
+            status = result["status"]
+            counts[(kind, status)] += 1
+            if status in ("error", "fail"):
+                message = ((result.get("message") or "").splitlines() or [""])[0]
+                failures.append(f"{result['unique_id']}: {message[:300]}")
+        return {"counts": counts, "elapsed": data.get("elapsed_time", 0.0), "failures": failures}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
         raise cli.UserError(
             f"cannot read dbt's record of the build {run_results} (--run-results): "
             f"{cli.first_line(error)}"
         ) from None
-    counts: Counter = Counter()
-    failures = []
-    for result in data.get("results", []):
-        kind = result["unique_id"].split(".")[0]
-        status = result["status"]
-        counts[(kind, status)] += 1
-        if status in ("error", "fail"):
-            failures.append(
-                f"{result['unique_id']}: {(result.get('message') or '').splitlines()[0][:300]}"
-            )
-    return {"counts": counts, "elapsed": data.get("elapsed_time", 0.0), "failures": failures}
 
 
 def _query(con, sql: str):
@@ -152,7 +151,9 @@ def summary_lines(
     con = postgres_mirror(postgres) if postgres is not None else cli.open_database(Path(database))
     # The extract the database was loaded from (the loader records its files).
     loaded = _query(con, "select min(file_path) from raw._extract_files")
-    extract = Path(loaded[0][0]).parent if loaded and loaded[0][0] else "(not recorded)"
+    extract = loaded[0][0] if loaded and loaded[0][0] else "(not recorded)"
+    if Path(extract).suffix in (".csv", ".parquet"):  # a file: its folder
+        extract = Path(extract).parent
     lines = [f"== rpm build: extract {extract} -> {database} =="]
     if results:
         c = results["counts"]
@@ -747,6 +748,8 @@ def main(argv=None) -> int:
             where = f"Postgres {connection['dbname']} on {connection['host']}:{connection['port']}"
             try:
                 lines = summary_lines(where, run_results, postgres=connection)
+            except cli.UserError:
+                raise
             except Exception as error:  # noqa: BLE001 - a server that refuses us: one line
                 raise cli.UserError(f"cannot read {where}: {cli.first_line(error)}") from None
         print("\n".join(lines))

@@ -9,8 +9,9 @@ from __future__ import annotations
 import shutil
 from decimal import Decimal
 
+import pandas as pd
 import pytest
-from conftest import dbt_build
+from conftest import dbt_build, write_v2_ledger
 
 from receivables_rpm.compare_builds import table_differences
 
@@ -98,4 +99,35 @@ def test_a_run_after_a_var_dated_run_restates_what_the_var_hid(root, v2_ledger_m
         .isoformat()
         == "2026-03-31"
     )
+    assert table_differences(incremental.database, full.database) == {}
+
+
+def test_a_delivery_after_the_extract_date_is_restated_once_known(root, worked_example, tmp_path):
+    """D86: INV7 (C3) reached its customer on 04-02, after the extract date
+    03-31, so the first build does not know it yet. The next day's export
+    adds only a receipt of another customer (C2, 04-03): no changed row
+    names INV7 or C3, yet the incremental build must learn the delivery and
+    end equal to a full build of that export."""
+    day1 = tmp_path / "day1"
+    write_v2_ledger(worked_example, day1)
+    documents = pd.read_csv(day1 / "ar_documents.csv", dtype=str)
+    documents["sent_date"] = documents.document_id.map({"INV7": "2026-04-02"})
+    documents["delivery_channel"] = documents.document_id.map({"INV7": "paper"})
+    documents.to_csv(day1 / "ar_documents.csv", index=False)
+    first = dbt_build(root, day1, tmp_path / "incremental")
+    assert first.returncode == 0, first.output[-3000:]
+    sent = "select sent_date from marts.fct_ar_documents where document_id = 'INV7'"
+    assert first.query(sent).sent_date.isna().all()
+    day2 = tmp_path / "day2"
+    shutil.copytree(day1, day2)
+    with open(day2 / "cash_receipts.csv", "a") as f:
+        f.write("R10,C2,US01,2026-04-03,USD,10,wire,cleared,\n")
+    incremental = dbt_build(root, day2, tmp_path / "incremental")
+    full = dbt_build(root, day2, tmp_path / "full")
+    assert incremental.returncode == 0, incremental.output[-3000:]
+    assert full.returncode == 0, full.output[-3000:]
+    assert not incremental.query(
+        "select * from intermediate.int_restatement_scope"
+    ).restates_everything[0]
+    assert str(incremental.query(sent).sent_date[0].date()) == "2026-04-02"
     assert table_differences(incremental.database, full.database) == {}

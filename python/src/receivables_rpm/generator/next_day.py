@@ -156,7 +156,7 @@ def _add_the_day(con: duckdb.DuckDBPyConnection, files: dict[str, Path], out: Pa
             "status": f"case when receipt_id = '{bounced}' then 'reversed' else status end",
             "reversal_date": (
                 f"case when receipt_id = '{bounced}' then "
-                f"cast({day} as {types['cash_receipts']['reversal_date']}) "
+                f"cast({day} as {types['cash_receipts'].get('reversal_date', 'date')}) "
                 "else reversal_date end"
             ),
         },
