@@ -582,10 +582,6 @@ def load_spark(folder: Path, target: Target) -> None:
 
 
 def load(folder: Path, target: Target, full_refresh: bool = False) -> None:
-    if not folder.is_dir():
-        raise LoadError(
-            f"{PROG}: extract folder {folder} does not exist (--extract or AR_EXTRACT_DIR)"
-        )
     if target.type == "duckdb":
         load_duckdb(folder, target, full_refresh)
     elif target.type == "postgres":
